@@ -1,0 +1,68 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// Release builds of the inference core must use AVX2 and FMA on x86_64: without them Swift emits
+/// SSE only and `addingProduct` becomes a call to `fmaf`. x86-64-v3 (Haswell, 2013, and later) is
+/// the baseline that gives both. The flag is an unsafe flag, so a package that depends on these
+/// libraries must do so by path or branch, not by version (see Docs/Performance.md).
+#if arch(x86_64)
+let vectorISA: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-march=x86-64-v3"])]
+#else
+let vectorISA: [SwiftSetting] = []
+#endif
+
+let package = Package(
+    name: "mnconvert",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "mnconvert", targets: ["mnconvert"]),
+        .library(name: "MNConvertKit", targets: ["MNConvertKit"]),
+        .library(name: "MobileNetIR", targets: ["MobileNetIR"]),
+        .library(name: "InferenceCore", targets: ["InferenceCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // C shims: the only place C types live.
+        .target(
+            name: "CProtobufFormats",
+            exclude: ["README.md"],
+            linkerSettings: [.linkedLibrary("protobuf-c")]
+        ),
+        .target(
+            name: "CHDF5",
+            linkerSettings: [.linkedLibrary("hdf5_serial")]
+        ),
+        .target(name: "HDF5", dependencies: ["CHDF5"]),
+
+        // The canonical IR.
+        .target(name: "MobileNetIR"),
+
+        // Importers, passes, the native format and the runtime: each sees only the IR below it.
+        .target(name: "ONNXImport", dependencies: ["MobileNetIR", "CProtobufFormats"]),
+        .target(name: "MNWFormat", dependencies: ["MobileNetIR"]),
+        .target(name: "GraphPasses", dependencies: ["MobileNetIR"]),
+        .target(name: "InferenceCore", dependencies: ["MobileNetIR"], swiftSettings: vectorISA),
+
+        // Comparison of outputs, then the use cases the CLI calls, then the CLI.
+        .target(name: "Verification", dependencies: ["MobileNetIR", "InferenceCore"]),
+        .target(
+            name: "MNConvertKit",
+            dependencies: ["MobileNetIR", "ONNXImport", "MNWFormat", "GraphPasses", "InferenceCore", "Verification"]
+        ),
+        .executableTarget(
+            name: "mnconvert",
+            dependencies: ["MNConvertKit", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+
+        // Tests mirror the targets; TestSupport loads fixtures and compares tensors.
+        .target(name: "TestSupport", dependencies: ["MobileNetIR"], path: "Tests/TestSupport"),
+        .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "TestSupport"]),
+        .testTarget(name: "ONNXImportTests", dependencies: ["ONNXImport", "InferenceCore", "TestSupport"]),
+        .testTarget(name: "GraphPassesTests", dependencies: ["GraphPasses", "InferenceCore", "TestSupport"]),
+        .testTarget(name: "InferenceCoreTests", dependencies: ["InferenceCore", "TestSupport"]),
+        .testTarget(name: "MNWFormatTests", dependencies: ["MNWFormat", "TestSupport"]),
+        .testTarget(name: "MNConvertKitTests", dependencies: ["MNConvertKit", "TestSupport"]),
+    ]
+)

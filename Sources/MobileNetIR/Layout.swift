@@ -1,0 +1,25 @@
+/// The order of the axes of a rank-4 activation tensor.
+///
+/// The IR computes in `nchw` (batch, channels, height, width). A source whose users feed `nhwc`
+/// (TensorFlow, Keras, tf2onnx output) keeps that fact in `GraphInput.layout` and
+/// `Metadata.sourceInputLayout`, so that `run` accepts the layout its users know.
+public enum TensorLayout: String, Sendable, Codable, CaseIterable {
+    case nchw
+    case nhwc
+
+    /// The permutation that turns a tensor in this layout into `nchw`.
+    public var toNCHW: [Int] {
+        switch self {
+        case .nchw: [0, 1, 2, 3]
+        case .nhwc: [0, 3, 1, 2]
+        }
+    }
+
+    /// The permutation that turns an `nchw` tensor into this layout.
+    public var fromNCHW: [Int] {
+        switch self {
+        case .nchw: [0, 1, 2, 3]
+        case .nhwc: [0, 2, 3, 1]
+        }
+    }
+}
