@@ -29,6 +29,10 @@ struct ONNXGraphBuilder {
     /// Integer tensors (shapes, pads, axes), kept apart: the IR holds float tensors only.
     var integerConstants: [String: [Int64]] = [:]
     var nodes: [Node] = []
+    /// Integer subgraphs evaluated at import (see ONNXShapeArithmetic.swift).
+    var shapeValues: [String: [ShapeElement]] = [:]
+    /// The graph's inputs, known before any node is converted.
+    var graphInputs: [GraphInput] = []
     /// Every value name read by some node or returned by the graph: only these are checked for NaN.
     var referenced: Set<String> = []
     private var usedNames: Set<String> = []
@@ -43,13 +47,13 @@ struct ONNXGraphBuilder {
 
         let initializerNames = Set(graph.initializers.map(\.name))
         let ordered = try Self.topologicallySorted(graph.nodes, available: initializerNames.union(graph.inputs.map(\.name)))
+        for info in graph.inputs where !initializerNames.contains(info.name) {
+            graphInputs.append(try graphInput(info, consumers: ordered.filter { $0.inputs.contains(info.name) }))
+        }
+        let inputs = graphInputs
+        guard !inputs.isEmpty else { throw .invalidGraph(detail: "the graph has no input") }
         for node in ordered { try convert(node) }
 
-        var inputs: [GraphInput] = []
-        for info in graph.inputs where !initializerNames.contains(info.name) {
-            inputs.append(try graphInput(info, consumers: ordered.filter { $0.inputs.contains(info.name) }))
-        }
-        guard !inputs.isEmpty else { throw .invalidGraph(detail: "the graph has no input") }
         guard !graph.outputs.isEmpty else { throw .invalidGraph(detail: "the graph has no output") }
 
         let result = Graph(

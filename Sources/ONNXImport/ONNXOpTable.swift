@@ -12,6 +12,10 @@ extension ONNXGraphBuilder {
         guard let first = node.outputs.first, !first.isEmpty else {
             throw .invalidNode(node: node.displayName, opType: node.opType, detail: "has no output")
         }
+        if isShapeArithmetic(node) {
+            try convertShapeArithmetic(node)
+            return
+        }
         switch node.opType {
         case "Constant": try convertConstant(node)
         case "Conv": try convertConv(node)
@@ -32,6 +36,7 @@ extension ONNXGraphBuilder {
         case "Transpose": try convertTranspose(node)
         case "Softmax": try convertSoftmax(node)
         case "Identity": emit(node, .identity, inputs: [try input(node, 0)])
+        case "Cast": try convertCast(node)
         case "Dropout": try convertDropout(node)
         case "Add": try convertBinary(node, .add)
         case "Sub": try convertBinary(node, .sub)
@@ -226,11 +231,15 @@ extension ONNXGraphBuilder {
             guard let s = try ints(node, "shape") else { throw .invalidNode(node: node.displayName, opType: "Reshape", detail: "has no shape") }
             shape = s
         } else {
-            guard let s = try constantInts(node, 1) else {
+            let target = try input(node, 1)
+            if let computed = shapeValues[target] {
+                shape = try reshapeTarget(computed, input: try input(node, 0), node: node)
+            } else if let s = try constantInts(node, 1) {
+                shape = s
+            } else {
                 throw .unsupportedAttribute(node: node.displayName, opType: "Reshape",
-                                            detail: "the target shape must be a constant (a shape computed at run time is not supported)")
+                                            detail: "the target shape must be a constant or computed from shapes")
             }
-            shape = s
         }
         if try int(node, "allowzero", default: 0) != 0, shape.contains(0) {
             throw .unsupportedAttribute(node: node.displayName, opType: "Reshape", detail: "allowzero with a zero dimension is not supported")
@@ -262,6 +271,14 @@ extension ONNXGraphBuilder {
     private mutating func convertSoftmax(_ node: ONNXNode) throws(ONNXImportError) {
         let coerced = opset < 13
         emit(node, .softmax(axis: try int(node, "axis", default: coerced ? 1 : -1), coerced: coerced), inputs: [try input(node, 0)])
+    }
+
+    /// A Cast of float data to float is the identity; any other cast of data would change values.
+    private mutating func convertCast(_ node: ONNXNode) throws(ONNXImportError) {
+        guard try int(node, "to", default: 0) == 1 else {
+            throw .unsupportedAttribute(node: node.displayName, opType: "Cast", detail: "only casts to float32 are supported on data")
+        }
+        emit(node, .identity, inputs: [try input(node, 0)])
     }
 
     private mutating func convertDropout(_ node: ONNXNode) throws(ONNXImportError) {

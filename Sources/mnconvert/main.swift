@@ -1,1 +1,172 @@
-print("x")
+import ArgumentParser
+import Foundation
+import MNConvertKit
+import MobileNetIR
+
+extension TensorLayout: ExpressibleByArgument {}
+
+/// `mnconvert`: convert MobileNetV1 models to `.mnw`, run them, and prove the conversion.
+///
+/// Exit status: 0 success; 2 an input cannot be read or converted faithfully; 3 the models
+/// disagree; 4 an output cannot be written; 64 the command line is wrong.
+@main
+struct MNConvert: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mnconvert",
+        abstract: "Convert MobileNetV1 models to .mnw and prove that the conversion is exact.",
+        discussion: """
+            Exit status: 0 success, 2 an input cannot be read or converted faithfully, \
+            3 the models disagree, 4 an output cannot be written, 64 a usage error.
+            """,
+        subcommands: [Convert.self, Run.self, Verify.self],
+        defaultSubcommand: Convert.self)
+}
+
+/// Prints `error` as one line on stderr and exits with its status.
+func fail(_ error: MNConvertError) -> Never {
+    FileHandle.standardError.write(Data("mnconvert: error: \(error.message)\n".utf8))
+    exit(error.exitCode)
+}
+
+func printOut(_ text: String) {
+    FileHandle.standardOutput.write(Data((text + "\n").utf8))
+}
+
+struct VerificationOptions: ParsableArguments {
+    @Option(help: "Seeded random inputs to verify on.")
+    var samples = 4
+
+    @Option(help: "Seed of the random inputs.")
+    var seed: UInt64 = 0
+
+    @Option(help: "Largest accepted max|d| / max|ref|.")
+    var tolerance = 1e-4
+
+    func validate() throws {
+        guard samples >= 1, samples <= 256 else { throw ValidationError("--samples must be between 1 and 256") }
+        guard tolerance >= 0, tolerance.isFinite else { throw ValidationError("--tolerance must be a non-negative number") }
+    }
+}
+
+struct Convert: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Import a model, fold it into canonical form, verify it, and write .mnw.",
+        discussion: "The input format (ONNX, .mnw) is read from the file's content. Nothing is written unless verification passes.")
+
+    @Argument(help: "The source model.")
+    var input: String
+
+    @Argument(help: "The .mnw file to write.")
+    var output: String
+
+    @Flag(help: "Write the graph as imported, without the canonicalising passes.")
+    var noFold = false
+
+    @Flag(help: "Skip verification.")
+    var noVerify = false
+
+    @OptionGroup var verification: VerificationOptions
+
+    @Flag(help: "Print the verification report as JSON.")
+    var json = false
+
+    func run() throws {
+        var options = Conversion.Options()
+        options.fold = !noFold
+        options.verify = !noVerify
+        options.samples = verification.samples
+        options.seed = verification.seed
+        options.tolerance = verification.tolerance
+        let result: Conversion.Result
+        do { result = try Conversion.convert(input, to: output, options: options) } catch { fail(error) }
+        if json, let report = result.verification {
+            printOut(report.json())
+            return
+        }
+        let graph = result.graph
+        printOut("\(input): \(result.source.format.rawValue) from \(graph.metadata.producer.isEmpty ? "an unnamed producer" : graph.metadata.producer), \(result.source.graph.nodes.count) nodes")
+        let rewrites = result.passes.filter { $0.rewrites > 0 }.map { "\($0.pass) \($0.rewrites)" }
+        if !rewrites.isEmpty { printOut("passes: " + rewrites.joined(separator: ", ") + "; \(graph.nodes.count) nodes remain") }
+        if let report = result.verification { printOut(report.text()) }
+        printOut("wrote \(output) (\(result.bytesWritten) bytes)")
+    }
+}
+
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run a model on an input tensor and write its output.",
+        discussion: "Tensors are .npy (float32) or ONNX TensorProto .pb files.")
+
+    @Argument(help: "The model, in any supported format.")
+    var model: String
+
+    @Option(help: "The input tensor (.npy or .pb).")
+    var input: String
+
+    @Option(help: "Where to write the output tensor (.npy, or .pb).")
+    var output: String
+
+    @Option(help: "Layout of the input tensor: nchw or nhwc (default: the source model's own).")
+    var layout: TensorLayout?
+
+    func run() throws {
+        do {
+            let tensor = try Execution.run(model: model, input: input, output: output, layout: layout)
+            printOut("wrote \(output): shape \(tensor.shape)")
+        } catch { fail(error) }
+    }
+}
+
+struct Verify: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check that two models compute the same thing, or a model against expected outputs.",
+        discussion: """
+            verify A B              runs both on the same seeded random inputs
+            verify A --input X --expected Y   compares A's output on X with Y
+            Exit status 0 when they agree, 3 when they do not.
+            """)
+
+    @Argument(help: "The reference model.")
+    var reference: String
+
+    @Argument(help: "The model to check against it.")
+    var candidate: String?
+
+    @Option(help: "An input tensor (.npy or .pb), with --expected.")
+    var input: String?
+
+    @Option(help: "The expected output for --input.")
+    var expected: String?
+
+    @Option(help: "Layout of --input: nchw or nhwc (default: the source model's own).")
+    var layout: TensorLayout?
+
+    @OptionGroup var verification: VerificationOptions
+
+    @Flag(help: "Print the report as JSON.")
+    var json = false
+
+    func validate() throws {
+        if candidate == nil {
+            guard input != nil, expected != nil else { throw ValidationError("give a second model, or --input and --expected") }
+        } else {
+            guard input == nil, expected == nil else { throw ValidationError("--input and --expected go with one model, not two") }
+        }
+    }
+
+    func run() throws {
+        let report: VerificationReport
+        do {
+            if let candidate {
+                report = try Execution.verify(reference: reference, candidate: candidate, samples: verification.samples,
+                                              seed: verification.seed, tolerance: verification.tolerance)
+            } else {
+                report = try Execution.verify(model: reference, input: input!, expected: expected!, layout: layout,
+                                              tolerance: verification.tolerance)
+            }
+        } catch { fail(error) }
+        printOut(json ? report.json() : report.text())
+        if !report.agrees { throw ExitCode(3) }
+    }
+}
+

@@ -1,0 +1,43 @@
+import MobileNetIR
+
+extension Graph {
+    /// Whether the value can be rewritten away: exactly one node reads it and it is not a graph output.
+    func hasSingleConsumer(_ value: String, _ consumers: [String: [Int]]) -> Bool {
+        consumers[value]?.count == 1 && !outputs.contains(value)
+    }
+
+    /// The graph with every read of a value in `renames` redirected to its new name.
+    func renamingInputs(_ renames: [String: String]) -> Graph {
+        guard !renames.isEmpty else { return self }
+        func resolve(_ name: String) -> String {
+            var current = name
+            while let next = renames[current] { current = next }
+            return current
+        }
+        var copy = self
+        for i in copy.nodes.indices { copy.nodes[i].inputs = copy.nodes[i].inputs.map(resolve) }
+        return copy
+    }
+
+    /// A constant name not yet used, derived from `base`.
+    func freshConstantName(_ base: String) -> String {
+        var name = base, suffix = 1
+        let taken = Set(constants.keys).union(nodes.flatMap(\.outputs)).union(inputs.map(\.name))
+        while taken.contains(name) {
+            name = "\(base)_\(suffix)"
+            suffix += 1
+        }
+        return name
+    }
+
+    /// Shapes for the declared inputs, with dimensions the model leaves open set to 1 (batch) or 224
+    /// (anything else): the passes need ranks and channel counts, which do not depend on them.
+    /// Nil when the graph cannot be shaped that way.
+    func representativeShapes() -> [String: [Int]]? {
+        var inputShapes: [String: [Int]] = [:]
+        for input in inputs {
+            inputShapes[input.name] = input.shape.enumerated().map { axis, d in d ?? (axis == 0 ? 1 : 224) }
+        }
+        return try? inferShapes(inputShapes: inputShapes)
+    }
+}

@@ -1,0 +1,25 @@
+import MobileNetIR
+
+/// Why the core cannot run a graph on the inputs it was given.
+public enum InferenceError: Error, Equatable, Sendable {
+    /// The graph is malformed or its ops cannot combine these shapes.
+    case invalidGraph(IRError)
+    /// No tensor was given for a graph input.
+    case missingInput(String)
+    /// The tensor given for an input has the wrong rank or channel count.
+    case inputShape(name: String, expected: [Int?], got: [Int])
+    /// The activations for these input shapes would exceed the memory the core allows itself.
+    case tooLarge(elements: Int)
+}
+
+extension InferenceError: CustomStringConvertible {
+    public var description: String {
+        switch self {
+        case .invalidGraph(let error): error.description
+        case .missingInput(let name): "no tensor given for input '\(name)'"
+        case .inputShape(let name, let expected, let got):
+            "input '\(name)' has shape \(got), the model expects \(expected.map { $0.map(String.init) ?? "?" })"
+        case .tooLarge(let elements): "running this model on these inputs needs \(elements) activation values, more than the core allows"
+        }
+    }
+}

@@ -1,0 +1,67 @@
+import GraphPasses
+import InferenceCore
+import MNWFormat
+import MobileNetIR
+import Verification
+
+/// `mnconvert IN OUT`: import, canonicalise, verify, write.
+public enum Conversion {
+    public struct Options: Sendable {
+        public var fold = true
+        public var verify = true
+        public var samples = 4
+        public var seed: UInt64 = 0
+        public var tolerance = 1e-4
+        public init() {}
+    }
+
+    public struct Result: Sendable {
+        public var source: LoadedModel
+        public var graph: Graph
+        public var passes: [PassReport]
+        /// Nil when verification was turned off.
+        public var verification: VerificationReport?
+        public var bytesWritten: Int
+    }
+
+    /// Converts `inputPath` to `outputPath` (`.mnw`). Nothing is written unless import, the passes
+    /// and verification all succeed; a verification failure throws `.disagreement` with the report.
+    public static func convert(_ inputPath: String, to outputPath: String, options: Options) throws(MNConvertError) -> Result {
+        guard outputPath.hasSuffix(".mnw") else {
+            throw .output(path: outputPath, message: "unknown output format; mnconvert writes .mnw files (name the output *.mnw)")
+        }
+        let source = try ModelLoader.load(inputPath)
+        let (graph, passes) = options.fold ? Pipeline.run(source.graph) : (source.graph, [])
+
+        var report: VerificationReport?
+        if options.verify {
+            do {
+                report = try Comparison.compare(
+                    reference: try ModelRunner(graph: source.graph), candidate: try ModelRunner(graph: graph),
+                    referenceName: "imported \(inputPath)", candidateName: "converted graph",
+                    samples: options.samples, seed: options.seed, tolerance: options.tolerance)
+            } catch {
+                throw .input(path: inputPath, message: "the model cannot run: \(error.description)")
+            }
+            if let report, !report.agrees {
+                throw .disagreement("the converted graph does not compute what \(inputPath) computes; nothing was written\n" + report.text())
+            }
+        }
+
+        let bytes: [UInt8]
+        do { bytes = try MNWFile.serialize(graph) } catch { throw .input(path: inputPath, message: error.description) }
+        do { try AtomicFile.write(bytes, to: outputPath) } catch { throw .output(path: outputPath, message: error.reason) }
+        return Result(source: source, graph: graph, passes: passes, verification: report, bytesWritten: bytes.count)
+    }
+}
+
+extension MNWError {
+    /// The part of a write failure that is not the path.
+    var reason: String {
+        if case .writeFailed(_, let reason) = self { return "cannot write: \(reason)" }
+        return description
+    }
+}
+
+/// The verification report, as the CLI prints it.
+public typealias VerificationReport = Verification.VerificationReport

@@ -1,0 +1,64 @@
+import GraphPasses
+import InferenceCore
+import MobileNetIR
+import Verification
+
+/// `mnconvert run` and `mnconvert verify`.
+public enum Execution {
+    /// Runs the model in `modelPath` (any format, canonicalised as `convert` would) on the tensor
+    /// in `inputPath`, given in `layout` (default: the layout of the source model's users), and
+    /// writes its first output to `outputPath`.
+    public static func run(model modelPath: String, input inputPath: String, output outputPath: String,
+                           layout: TensorLayout?) throws(MNConvertError) -> Tensor {
+        let runner = try runner(for: modelPath)
+        let input = try TensorFiles.read(inputPath)
+        let output = try run(runner, on: input, layout: layout, modelPath: modelPath, inputPath: inputPath)
+        try TensorFiles.write(output, to: outputPath, name: runner.graph.outputs[0])
+        return output
+    }
+
+    /// `verify A B`: both models on the same seeded inputs.
+    public static func verify(reference: String, candidate: String, samples: Int, seed: UInt64, tolerance: Double) throws(MNConvertError) -> VerificationReport {
+        let a = try runner(for: reference), b = try runner(for: candidate)
+        guard a.graph.inputs.count == b.graph.inputs.count, a.graph.outputs.count == b.graph.outputs.count else {
+            throw .input(path: candidate, message: "has \(b.graph.inputs.count) inputs and \(b.graph.outputs.count) outputs, \(reference) has \(a.graph.inputs.count) and \(a.graph.outputs.count)")
+        }
+        do {
+            return try Comparison.compare(reference: a, candidate: b, referenceName: reference, candidateName: candidate,
+                                          samples: samples, seed: seed, tolerance: tolerance)
+        } catch {
+            throw .input(path: candidate, message: "cannot run on the inputs of \(reference): \(error.description)")
+        }
+    }
+
+    /// `verify MODEL --input X --expected Y`: the core's output against reference outputs.
+    public static func verify(model modelPath: String, input inputPath: String, expected expectedPath: String,
+                              layout: TensorLayout?, tolerance: Double) throws(MNConvertError) -> VerificationReport {
+        let runner = try runner(for: modelPath)
+        let input = try TensorFiles.read(inputPath)
+        let expected = try TensorFiles.read(expectedPath)
+        let output = try run(runner, on: input, layout: layout, modelPath: modelPath, inputPath: inputPath)
+        guard output.count == expected.count else {
+            throw .input(path: expectedPath, message: "holds shape \(expected.shape), the model's output has shape \(output.shape)")
+        }
+        return Comparison.report(expected: [expected], got: [output], names: [runner.graph.outputs[0]],
+                                 referenceName: expectedPath, candidateName: modelPath,
+                                 samples: expected.rank == 0 ? 1 : expected.shape[0], seed: nil, tolerance: tolerance)
+    }
+
+    /// A runner for the canonicalised graph of any model file.
+    static func runner(for path: String) throws(MNConvertError) -> ModelRunner {
+        let model = try ModelLoader.load(path)
+        let graph = model.format == .mnw ? model.graph : Pipeline.run(model.graph).graph
+        do { return try ModelRunner(graph: graph) } catch { throw .input(path: path, message: error.description) }
+    }
+
+    static func run(_ runner: ModelRunner, on input: Tensor, layout: TensorLayout?, modelPath: String, inputPath: String) throws(MNConvertError) -> Tensor {
+        guard runner.graph.inputs.count == 1 else {
+            throw .input(path: modelPath, message: "has \(runner.graph.inputs.count) inputs; run and verify --input feed models with one")
+        }
+        do { return try runner.run([input], layout: layout).outputs[0] } catch {
+            throw .input(path: inputPath, message: "cannot be fed to \(modelPath): \(error.description)")
+        }
+    }
+}

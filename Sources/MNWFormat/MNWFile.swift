@@ -1,0 +1,175 @@
+import Foundation
+import MobileNetIR
+
+/// Reads and writes `.mnw` files (`Formats/mnw.md`).
+///
+/// ```swift
+/// let bytes = try MNWFile.serialize(graph)
+/// let again = try MNWFile.deserialize(bytes)     // == graph
+/// ```
+public enum MNWFile {
+    public static let magic: [UInt8] = [0x89, 0x4D, 0x4E, 0x57, 0x0D, 0x0A, 0x1A, 0x0A]
+    public static let majorVersion: UInt16 = 1
+    public static let minorVersion: UInt16 = 0
+    static let preambleSize = 32
+    static let alignment = 64
+
+    // MARK: Writing
+
+    /// The file's bytes. The same graph always gives the same bytes.
+    public static func serialize(_ graph: Graph) throws(MNWError) -> [UInt8] {
+        // Tensors in the order nodes first read them, each aligned to 64 bytes.
+        var order: [String] = []
+        var seen: Set<String> = []
+        for name in graph.nodes.flatMap(\.inputs) + graph.outputs where graph.constants[name] != nil && seen.insert(name).inserted {
+            order.append(name)
+        }
+        var records: [MNWHeader.TensorRecord] = []
+        var data: [UInt8] = []
+        for name in order {
+            let tensor = graph.constants[name]!
+            if let index = tensor.firstNonFiniteIndex {
+                throw .unencodable("tensor '\(name)' holds NaN or infinity at element \(index)")
+            }
+            data.append(contentsOf: [UInt8](repeating: 0, count: padding(data.count)))
+            let bytes = littleEndianBytes(tensor.data)
+            records.append(.init(name: name, dtype: "float32", shape: tensor.shape, offset: data.count,
+                                 length: bytes.count, crc32: CRC32.checksum(bytes)))
+            data.append(contentsOf: bytes)
+        }
+
+        let header = MNWHeader(
+            graph: .init(
+                inputs: graph.inputs.map { .init(name: $0.name, shape: $0.shape, layout: $0.layout) },
+                nodes: graph.nodes.map { node in
+                    let (op, attributes) = MNWHeader.Attributes.encode(node.op)
+                    return .init(name: node.name, op: op, inputs: node.inputs, output: node.output, attributes: attributes)
+                },
+                outputs: graph.outputs),
+            metadata: .init(sourceFormat: graph.metadata.sourceFormat, producer: graph.metadata.producer,
+                            sourceInputLayout: graph.metadata.sourceInputLayout, properties: graph.metadata.properties),
+            tensors: records)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        let json: [UInt8]
+        do { json = Array(try encoder.encode(header)) } catch { throw .unencodable("\(error)") }
+        guard json.count < Int(UInt32.max) else { throw .unencodable("the header is larger than 4 GiB") }
+
+        var file: [UInt8] = magic
+        file.reserveCapacity(preambleSize + json.count + alignment + data.count)
+        append(majorVersion, to: &file)
+        append(minorVersion, to: &file)
+        append(UInt32(json.count), to: &file)
+        append(CRC32.checksum(json), to: &file)
+        append(UInt32(0), to: &file)
+        append(UInt64(data.count), to: &file)
+        file.append(contentsOf: json)
+        file.append(contentsOf: [UInt8](repeating: 0, count: padding(file.count)))
+        file.append(contentsOf: data)
+        return file
+    }
+
+    /// Writes `graph` to `path` through a temporary file and a rename: the target is either the
+    /// old file or the complete new one, never a partial file.
+    public static func write(_ graph: Graph, to path: String) throws(MNWError) {
+        try AtomicFile.write(try serialize(graph), to: path)
+    }
+
+    // MARK: Reading
+
+    public static func read(contentsOf path: String) throws(MNWError) -> Graph {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw .headerInvalid("cannot read '\(path)'")
+        }
+        return try deserialize(Array(data))
+    }
+
+    /// Whether `bytes` start with the `.mnw` magic.
+    public static func hasMagic(_ bytes: [UInt8]) -> Bool {
+        bytes.count >= magic.count && Array(bytes.prefix(magic.count)) == magic
+    }
+
+    public static func deserialize(_ bytes: [UInt8]) throws(MNWError) -> Graph {
+        guard bytes.count >= preambleSize else {
+            throw hasMagic(bytes) || bytes.isEmpty ? .tooShort(size: bytes.count) : .badMagic
+        }
+        guard hasMagic(bytes) else { throw .badMagic }
+        let major = Int(read(UInt16.self, bytes, at: 8)), minor = Int(read(UInt16.self, bytes, at: 10))
+        guard major == Int(majorVersion) else { throw .unsupportedVersion(major: major, minor: minor) }
+        let flags = read(UInt32.self, bytes, at: 20)
+        guard flags == 0 else { throw .unsupportedFlags(flags) }
+        let headerLength = Int(read(UInt32.self, bytes, at: 12))
+        guard headerLength <= bytes.count - preambleSize else { throw .headerOutOfBounds }
+        let json = Array(bytes[preambleSize..<(preambleSize + headerLength)])
+        guard CRC32.checksum(json) == read(UInt32.self, bytes, at: 16) else { throw .headerChecksum }
+
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        let header: MNWHeader
+        do { header = try decoder.decode(MNWHeader.self, from: Data(json)) } catch {
+            throw .headerInvalid("the JSON does not parse as an .mnw header")
+        }
+
+        let dataStart = preambleSize + headerLength + padding(preambleSize + headerLength)
+        let dataLength = read(UInt64.self, bytes, at: 24)
+        guard dataLength <= UInt64(Int.max - dataStart), dataStart + Int(dataLength) == bytes.count else {
+            throw .sizeMismatch(expected: dataLength <= UInt64(Int.max - dataStart) ? dataStart + Int(dataLength) : Int.max, actual: bytes.count)
+        }
+
+        var constants: [String: Tensor] = [:]
+        for record in header.tensors {
+            guard record.dtype == "float32" else { throw .tensorInvalid(name: record.name, detail: "dtype '\(record.dtype)' is not float32") }
+            guard let count = checkedElementCount(record.shape), record.length == count * 4 else {
+                throw .tensorInvalid(name: record.name, detail: "length \(record.length) does not fit shape \(record.shape)")
+            }
+            guard record.offset >= 0, record.offset % alignment == 0, record.offset <= Int(dataLength) - record.length else {
+                throw .tensorInvalid(name: record.name, detail: "offset \(record.offset) is misaligned or outside the data section")
+            }
+            let start = dataStart + record.offset
+            let values: [Float]? = bytes.withUnsafeBytes { raw in
+                let slice = UnsafeRawBufferPointer(rebasing: raw[start..<(start + record.length)])
+                guard CRC32.checksum(slice) == record.crc32 else { return nil }
+                return (0..<count).map { Float(bitPattern: UInt32(littleEndian: slice.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self))) }
+            }
+            guard let values else { throw .tensorChecksum(name: record.name) }
+            guard constants.updateValue(Tensor(shape: record.shape, data: values), forKey: record.name) == nil else {
+                throw .tensorInvalid(name: record.name, detail: "appears twice")
+            }
+        }
+
+        var nodes: [Node] = []
+        for record in header.graph.nodes {
+            let op = try record.attributes.decode(op: record.op, node: record.name)
+            nodes.append(Node(name: record.name, op: op, inputs: record.inputs, outputs: [record.output]))
+        }
+        let m = header.metadata
+        let graph = Graph(
+            inputs: header.graph.inputs.map { GraphInput(name: $0.name, shape: $0.shape, layout: $0.layout) },
+            outputs: header.graph.outputs, nodes: nodes, constants: constants,
+            metadata: Metadata(sourceFormat: m.sourceFormat, producer: m.producer, sourceInputLayout: m.sourceInputLayout,
+                               properties: m.properties))
+        do { try graph.validate() } catch { throw .graphInvalid(error.description) }
+        return graph
+    }
+
+    // MARK: Helpers
+
+    static func padding(_ size: Int) -> Int { (alignment - size % alignment) % alignment }
+
+    static func append<T: FixedWidthInteger>(_ value: T, to bytes: inout [UInt8]) {
+        withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
+    }
+
+    static func read<T: FixedWidthInteger>(_ type: T.Type, _ bytes: [UInt8], at offset: Int) -> T {
+        bytes.withUnsafeBytes { T(littleEndian: $0.loadUnaligned(fromByteOffset: offset, as: T.self)) }
+    }
+
+    static func littleEndianBytes(_ values: [Float]) -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: values.count * 4)
+        bytes.withUnsafeMutableBytes { raw in
+            for (i, v) in values.enumerated() { raw.storeBytes(of: v.bitPattern.littleEndian, toByteOffset: i * 4, as: UInt32.self) }
+        }
+        return bytes
+    }
+}

@@ -1,0 +1,39 @@
+import InferenceCore
+import MobileNetIR
+
+/// Compares two models on the same seeded inputs, or a model against reference outputs.
+public enum Comparison {
+    /// Runs `reference` and `candidate` on `samples` seeded random inputs (one batch), shaped for
+    /// `reference`'s first input in the layout its users feed, with open dimensions set to
+    /// `fallbackSide`, and compares every output.
+    public static func compare(reference: ModelRunner, candidate: ModelRunner, referenceName: String, candidateName: String,
+                               samples: Int, seed: UInt64, tolerance: Double, fallbackSide: Int = 224) throws(InferenceError) -> VerificationReport {
+        let layout = reference.defaultLayout
+        var random = RandomInputs(seed: seed)
+        let inputs = reference.graph.inputs.indices.map {
+            random.tensor(shape: reference.inputShape($0, batch: samples, layout: layout, fallbackSide: fallbackSide))
+        }
+        let expected = try reference.run(inputs, layout: layout).outputs
+        let got = try candidate.run(inputs, layout: layout).outputs
+        return report(expected: expected, got: got, names: reference.graph.outputs, referenceName: referenceName,
+                      candidateName: candidateName, samples: samples, seed: seed, tolerance: tolerance)
+    }
+
+    /// Builds a report from outputs already computed; outputs whose shapes differ count as
+    /// infinitely far apart.
+    public static func report(expected: [Tensor], got: [Tensor], names: [String], referenceName: String, candidateName: String,
+                              samples: Int, seed: UInt64?, tolerance: Double) -> VerificationReport {
+        var outputs: [VerificationReport.OutputComparison] = []
+        for (index, (e, g)) in zip(expected, got).enumerated() {
+            var candidate = g
+            // The same elements under another shape ([N, C] against [N, C, 1, 1]) compare as they are.
+            if e.shape != g.shape, e.count == g.count { candidate = Tensor(shape: e.shape, data: g.data) }
+            let metrics = e.shape == candidate.shape
+                ? Metrics(reference: e, candidate: candidate)
+                : Metrics(reference: Tensor(shape: [1], data: [1]), candidate: Tensor(shape: [1], data: [.infinity]))
+            outputs.append(.init(name: index < names.count ? names[index] : "output \(index)", shape: e.shape, metrics: metrics))
+        }
+        return VerificationReport(reference: referenceName, candidate: candidateName, samples: samples, seed: seed,
+                                  tolerance: tolerance, outputs: outputs)
+    }
+}

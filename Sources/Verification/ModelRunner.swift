@@ -1,0 +1,49 @@
+import InferenceCore
+import MobileNetIR
+
+/// Runs a graph on inputs given in the caller's layout.
+///
+/// The caller's tensors are in `layout` (by default the layout the source model's users feed,
+/// `Metadata.sourceInputLayout`); each is rearranged once into the layout its `GraphInput`
+/// declares. Outputs come back as the graph computes them, in the order of `Graph.outputs`.
+public struct ModelRunner {
+    public let graph: Graph
+    private let engine: Engine
+
+    public init(graph: Graph) throws(InferenceError) {
+        self.graph = graph
+        engine = try Engine(graph: graph)
+    }
+
+    /// The layout callers feed when they say nothing.
+    public var defaultLayout: TensorLayout? { graph.metadata.sourceInputLayout ?? graph.inputs.first?.layout }
+
+    /// Runs on one tensor per graph input (in `graph.inputs` order) given in `layout`.
+    public func run(_ inputs: [Tensor], layout: TensorLayout? = nil, capture: [String] = []) throws(InferenceError) -> (outputs: [Tensor], captured: [String: Tensor]) {
+        guard inputs.count == graph.inputs.count else {
+            throw .missingInput(graph.inputs.dropFirst(inputs.count).first?.name ?? "(extra input)")
+        }
+        var feed: [String: Tensor] = [:]
+        for (input, tensor) in zip(graph.inputs, inputs) {
+            if let target = input.layout, let given = layout ?? defaultLayout, tensor.rank == 4 {
+                feed[input.name] = tensor.converted(from: given, to: target)
+            } else {
+                feed[input.name] = tensor
+            }
+        }
+        let values = try engine.run(feed, capture: capture)
+        return (graph.outputs.map { values[$0]! }, values)
+    }
+
+    /// The shape of input `index` in `layout` for `batch` samples, with open dimensions set to
+    /// `fallbackSide` (the input resolution when the model leaves it open).
+    public func inputShape(_ index: Int = 0, batch: Int, layout: TensorLayout?, fallbackSide: Int = 224) -> [Int] {
+        let input = graph.inputs[index]
+        var shape = input.shape.enumerated().map { axis, d in axis == 0 ? batch : (d ?? fallbackSide) }
+        if shape.count == 4, let own = input.layout, let wanted = layout ?? defaultLayout, own != wanted {
+            let toNCHW = own.toNCHW, fromNCHW = wanted.fromNCHW
+            shape = fromNCHW.map { shape[toNCHW[$0]] }
+        }
+        return shape
+    }
+}
