@@ -57,12 +57,13 @@ let package = Package(
         ),
 
         // Tests mirror the targets; TestSupport loads fixtures and compares tensors.
-        .target(name: "TestSupport", dependencies: ["MobileNetIR"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["MobileNetIR", "MNConvertKit"], path: "Tests/TestSupport"),
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "TestSupport"]),
         .testTarget(name: "ONNXImportTests", dependencies: ["ONNXImport", "InferenceCore", "TestSupport"]),
         .testTarget(name: "GraphPassesTests", dependencies: ["GraphPasses", "InferenceCore", "TestSupport"]),
         .testTarget(name: "InferenceCoreTests", dependencies: ["InferenceCore", "TestSupport"]),
         .testTarget(name: "MNWFormatTests", dependencies: ["MNWFormat", "TestSupport"]),
-        .testTarget(name: "MNConvertKitTests", dependencies: ["MNConvertKit", "TestSupport"]),
+        .testTarget(name: "MNConvertKitTests", dependencies: ["MNConvertKit", "MNWFormat", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["TestSupport", "MNConvertKit"]),
     ]
 )

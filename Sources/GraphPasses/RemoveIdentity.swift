@@ -4,39 +4,36 @@ import MobileNetIR
 ///
 /// Given: `%2 = identity(%1); %3 = f(%2)`. Result: `%3 = f(%1)`.
 /// When `%2` is a graph output, `%1`'s producer is renamed to `%2` instead, so the graph's
-/// outputs keep their names; the identity stays when `%1` is a graph input, a constant, or
-/// itself a graph output.
+/// outputs keep their names; that identity stays when `%1` is a graph input, a constant, a graph
+/// output, or read by another node.
 public struct RemoveIdentity: GraphPass {
     public let name = "remove-identity"
     public init() {}
 
     public func run(_ graph: Graph) -> (graph: Graph, rewrites: Int) {
+        // First every identity whose output is internal: its readers read its input instead.
         var renames: [String: String] = [:]
-        var outputRenames: [String: String] = [:]  // producer output -> graph output name
-        var kept: [Node] = []
-        let producers = graph.producers()
-        let consumers = graph.consumers()
-        var rewrites = 0
-        for node in graph.nodes {
-            guard node.op == .identity else { kept.append(node); continue }
-            let source = node.inputs[0]
-            if !graph.outputs.contains(node.output) {
-                renames[node.output] = source
-                rewrites += 1
-            } else if producers[source] != nil, !graph.outputs.contains(source), consumers[source]?.count == 1 {
-                outputRenames[source] = node.output
-                rewrites += 1
-            } else {
-                kept.append(node)
-            }
-        }
         var result = graph
-        result.nodes = kept.map { node in
-            var node = node
-            node.outputs = node.outputs.map { outputRenames[$0] ?? $0 }
-            return node
+        result.nodes = graph.nodes.filter { node in
+            guard node.op == .identity, !graph.outputs.contains(node.output) else { return true }
+            renames[node.output] = node.inputs[0]
+            return false
         }
-        result = result.renamingInputs(renames).renamingInputs(outputRenames)
+        result = result.renamingInputs(renames)
+        var rewrites = renames.count
+
+        // Then identities that produce a graph output: their producer takes over the name.
+        let producers = result.producers(), consumers = result.consumers()
+        var removed: Set<Int> = []
+        for (index, node) in result.nodes.enumerated() where node.op == .identity {
+            let source = node.inputs[0]
+            guard let producer = producers[source], result.nodes[producer].op != .identity,
+                  result.hasSingleConsumer(source, consumers) else { continue }
+            result.nodes[producer].outputs = [node.output]
+            removed.insert(index)
+        }
+        result.nodes = result.nodes.enumerated().filter { !removed.contains($0.offset) }.map(\.element)
+        rewrites += removed.count
         return (result, rewrites)
     }
 }

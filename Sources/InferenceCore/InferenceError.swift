@@ -8,6 +8,8 @@ public enum InferenceError: Error, Equatable, Sendable {
     case missingInput(String)
     /// The tensor given for an input has the wrong rank or channel count.
     case inputShape(name: String, expected: [Int?], got: [Int])
+    /// An input larger than the caller accepts to generate or feed.
+    case inputTooLarge(name: String, shape: [Int], limit: Int)
     /// The activations for these input shapes would exceed the memory the core allows itself.
     case tooLarge(elements: Int)
 }
@@ -19,6 +21,8 @@ extension InferenceError: CustomStringConvertible {
         case .missingInput(let name): "no tensor given for input '\(name)'"
         case .inputShape(let name, let expected, let got):
             "input '\(name)' has shape \(got), the model expects \(expected.map { $0.map(String.init) ?? "?" })"
+        case .inputTooLarge(let name, let shape, let limit):
+            "input '\(name)' would have shape \(shape), more than the \(limit) values mnconvert feeds; declare a smaller input"
         case .tooLarge(let elements): "running this model on these inputs needs \(elements) activation values, more than the core allows"
         }
     }

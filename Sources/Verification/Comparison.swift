@@ -3,6 +3,10 @@ import MobileNetIR
 
 /// Compares two models on the same seeded inputs, or a model against reference outputs.
 public enum Comparison {
+    /// The most input values verification generates (256 Mi, 1 GiB of fp32): a declared input
+    /// larger than that is refused before anything is allocated.
+    public static let sampleLimit = 1 << 28
+
     /// Runs `reference` and `candidate` on `samples` seeded random inputs (one batch), shaped for
     /// `reference`'s first input in the layout its users feed, with open dimensions set to
     /// `fallbackSide`, and compares every output.
@@ -10,8 +14,14 @@ public enum Comparison {
                                samples: Int, seed: UInt64, tolerance: Double, fallbackSide: Int = 224) throws(InferenceError) -> VerificationReport {
         let layout = reference.defaultLayout
         var random = RandomInputs(seed: seed)
-        let inputs = reference.graph.inputs.indices.map {
-            random.tensor(shape: reference.inputShape($0, batch: samples, layout: layout, fallbackSide: fallbackSide))
+        var inputs: [Tensor] = []
+        for index in reference.graph.inputs.indices {
+            let shape = reference.inputShape(index, batch: samples, layout: layout, fallbackSide: fallbackSide)
+            guard let count = checkedElementCount(shape, limit: sampleLimit) else {
+                throw .inputTooLarge(name: reference.graph.inputs[index].name, shape: shape, limit: sampleLimit)
+            }
+            guard count > 0 else { throw .inputShape(name: reference.graph.inputs[index].name, expected: reference.graph.inputs[index].shape, got: shape) }
+            inputs.append(random.tensor(shape: shape))
         }
         let expected = try reference.run(inputs, layout: layout).outputs
         let got = try candidate.run(inputs, layout: layout).outputs

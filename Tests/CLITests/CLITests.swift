@@ -1,0 +1,130 @@
+import Foundation
+import MNConvertKit
+import TestSupport
+import XCTest
+
+/// The `mnconvert` executable as users call it: arguments in, lines and an exit status out.
+final class CLITests: XCTestCase {
+    var directory: URL!
+
+    override func setUpWithError() throws { directory = try Fixtures.temporaryDirectory() }
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: directory) }
+
+    func out(_ name: String) -> String { directory.appendingPathComponent(name).path }
+
+    struct MissingExecutable: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// The binary built beside this test bundle (SwiftPM builds it with the tests).
+    var executable: URL {
+        get throws {
+            let folder = Bundle(for: CLITests.self).bundleURL
+            let candidates = [folder, folder.deletingLastPathComponent()].map { $0.appendingPathComponent("mnconvert") }
+            guard let url = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
+                throw MissingExecutable(description: "mnconvert is not built beside the tests (looked in \(candidates.map(\.path)))")
+            }
+            return url
+        }
+    }
+
+    struct Outcome {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    func mnconvert(_ arguments: String...) throws -> Outcome {
+        let process = Process()
+        process.executableURL = try executable
+        process.arguments = arguments
+        process.currentDirectoryURL = Fixtures.root
+        let stdout = Pipe(), stderr = Pipe()
+        process.standardOutput = stdout
+        process.standardError = stderr
+        try process.run()
+        let outData = stdout.fileHandleForReading.readDataToEndOfFile()
+        let errData = stderr.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Outcome(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                       stderr: String(decoding: errData, as: UTF8.self))
+    }
+
+    func testConvertPrintsTheReportAndWrites() throws {
+        let target = out("example.mnw")
+        let result = try mnconvert("Examples/mobilenet_v1_0.25_128.onnx", target)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stdout.contains("result: agree"), result.stdout)
+        XCTAssertTrue(result.stdout.contains("top-1 4/4"), result.stdout)
+        XCTAssertTrue(result.stdout.contains("wrote \(target)"), result.stdout)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: target))
+
+        let json = try mnconvert("convert", "Examples/mobilenet_v1_0.25_128.onnx", out("again.mnw"), "--json", "--samples", "2")
+        let report = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+        XCTAssertEqual(report?["agrees"] as? Bool, true)
+        XCTAssertEqual(report?["samples"] as? Int, 2)
+    }
+
+    func testBadInputIsOneLineAndStatusTwo() throws {
+        let empty = out("empty.onnx")
+        _ = FileManager.default.createFile(atPath: empty, contents: Data())
+        for input in [empty, "Tests/Fixtures/bad-onnx/unsupported_op.onnx", "Tests/Fixtures/bad-onnx/nan_weight.onnx", "no/such/file.onnx"] {
+            let target = out("never.mnw")
+            let result = try mnconvert(input, target)
+            XCTAssertEqual(result.status, 2, input)
+            XCTAssertEqual(result.stderr.split(separator: "\n").count, 1, result.stderr)
+            XCTAssertTrue(result.stderr.hasPrefix("mnconvert: error: \(input): "), result.stderr)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: target))
+        }
+    }
+
+    func testUnwritableOutputIsStatusFour() throws {
+        let result = try mnconvert("Examples/mobilenet_v1_0.25_128.onnx", out("missing/dir/out.mnw"), "--no-verify")
+        XCTAssertEqual(result.status, 4, result.stderr)
+        XCTAssertEqual(result.stderr.split(separator: "\n").count, 1, result.stderr)
+    }
+
+    func testVerifyExitsThreeWhenModelsDisagree() throws {
+        let model = "Tests/Fixtures/keras-tf2onnx/mobilenet_v1_0.25_128_c37_opset13.onnx"
+        let agree = try mnconvert("verify", model, "--input", "Tests/Fixtures/keras-tf2onnx/input_nhwc.npy",
+                                  "--expected", "Tests/Fixtures/keras-tf2onnx/output_keras.npy")
+        XCTAssertEqual(agree.status, 0, agree.stdout + agree.stderr)
+        // Another model's outputs: same shape, other numbers.
+        let other = out("other.npy")
+        let run = try mnconvert("run", "Tests/Fixtures/keras-tf2onnx/mobilenet_v1_0.25_128_c37_opset9.onnx",
+                                "--input", "Tests/Fixtures/keras-tf2onnx/input_nhwc.npy", "--output", other)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let same = try mnconvert("verify", model, "--input", "Tests/Fixtures/keras-tf2onnx/input_nhwc.npy", "--expected", other, "--json")
+        XCTAssertEqual(same.status, 0, same.stdout)
+        let disagree = try mnconvert("verify", "Tests/Fixtures/pytorch-style/mobilenet_v1_0.25_128_c10_opset7.onnx",
+                                     "Tests/Fixtures/pytorch-style/mobilenet_v1_0.25_128_c10_opset17.onnx")
+        XCTAssertEqual(disagree.status, 3, "a softmax head against logits: \(disagree.stdout)")
+        XCTAssertTrue(disagree.stdout.contains("result: DISAGREE"))
+    }
+
+    func testUsageErrorIsStatus64() throws {
+        XCTAssertEqual(try mnconvert("verify", "a.onnx").status, 64)
+        XCTAssertEqual(try mnconvert("run", "a.onnx").status, 64)
+    }
+
+    /// The PyTorch-made conformance cases shipped with onnx, through `mnconvert run` with their .pb files.
+    func testRunsTheONNXConformanceCases() throws {
+        var passed = 0
+        for name in try Fixtures.backendCases() where name != "test_ReflectionPad2d" {
+            let folder = "Tests/Fixtures/onnx-backend/\(name)"
+            let output = out("\(name).pb")
+            let run = try mnconvert("run", "\(folder)/model.onnx", "--input", "\(folder)/test_data_set_0/input_0.pb", "--output", output)
+            XCTAssertEqual(run.status, 0, "\(name): \(run.stderr)")
+            let verify = try mnconvert("verify", "\(folder)/model.onnx", "--input", "\(folder)/test_data_set_0/input_0.pb",
+                                       "--expected", "\(folder)/test_data_set_0/output_0.pb", "--tolerance", "1e-5")
+            XCTAssertEqual(verify.status, 0, "\(name): \(verify.stdout)\(verify.stderr)")
+            assertClose(try TensorFiles.read(output), try TensorFiles.read(Fixtures.path("onnx-backend/\(name)/test_data_set_0/output_0.pb")), tolerance: 1e-5, name)
+            passed += 1
+        }
+        XCTAssertGreaterThanOrEqual(passed, 20)
+        let reflect = try mnconvert("run", "Tests/Fixtures/onnx-backend/test_ReflectionPad2d/model.onnx",
+                                    "--input", "Tests/Fixtures/onnx-backend/test_ReflectionPad2d/test_data_set_0/input_0.pb", "--output", out("r.pb"))
+        XCTAssertEqual(reflect.status, 2)
+        XCTAssertTrue(reflect.stderr.contains("reflect"), reflect.stderr)
+    }
+}

@@ -1,0 +1,135 @@
+import Foundation
+import MNConvertKit
+import MNWFormat
+import MobileNetIR
+import TestSupport
+import XCTest
+
+/// The use cases end to end, on the real exports.
+final class ConversionTests: XCTestCase {
+    var directory: URL!
+
+    override func setUpWithError() throws { directory = try Fixtures.temporaryDirectory() }
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: directory) }
+
+    func out(_ name: String) -> String { directory.appendingPathComponent(name).path }
+
+    func testConvertedModelsMatchTheirFrameworks() throws {
+        let cases: [(model: String, input: String, expected: String)] = [
+            ("keras-tf2onnx/mobilenet_v1_0.25_128_c37_opset9.onnx", "keras-tf2onnx/input_nhwc.npy", "keras-tf2onnx/output_keras.npy"),
+            ("keras-tf2onnx/mobilenet_v1_0.25_128_c37_opset13.onnx", "keras-tf2onnx/input_nhwc.npy", "keras-tf2onnx/output_keras.npy"),
+            ("pytorch-style/mobilenet_v1_0.25_128_c10_opset7.onnx", "pytorch-style/input_nchw.npy",
+             "pytorch-style/mobilenet_v1_0.25_128_c10_opset7_output_onnxruntime.npy"),
+            ("pytorch-style/mobilenet_v1_0.25_128_c10_opset17.onnx", "pytorch-style/input_nchw.npy",
+             "pytorch-style/mobilenet_v1_0.25_128_c10_opset17_output_onnxruntime.npy"),
+        ]
+        for (model, input, expected) in cases {
+            let mnw = out("model.mnw")
+            let result = try Conversion.convert(Fixtures.path(model), to: mnw, options: .init())
+            let report = try XCTUnwrap(result.verification)
+            XCTAssertTrue(report.agrees, model)
+            XCTAssertLessThan(report.outputs[0].metrics.relativeToRange, 1e-5, model)
+            let reference = try Fixtures.tensor(expected)
+            for source in [Fixtures.path(model), mnw] {
+                let y = try Execution.run(model: source, input: Fixtures.path(input), output: out("y.npy"), layout: nil)
+                assertClose(y, reference, "\(source)")
+                assertClose(try TensorFiles.read(out("y.npy")), reference, "written \(source)")
+            }
+        }
+    }
+
+    func testTheMNWInputTakesTheSourceLayoutByDefaultAndNCHWOnRequest() throws {
+        let mnw = out("model.mnw")
+        _ = try Conversion.convert(Fixtures.path("keras-tf2onnx/mobilenet_v1_0.25_128_c37_opset13.onnx"), to: mnw, options: .init())
+        let nhwc = try Fixtures.tensor("keras-tf2onnx/input_nhwc.npy")
+        let nchwPath = out("input_nchw.npy")
+        try TensorFiles.write(nhwc.converted(from: .nhwc, to: .nchw), to: nchwPath, name: "input")
+        let y = try Execution.run(model: mnw, input: nchwPath, output: out("y.pb"), layout: .nchw)
+        assertClose(y, try Fixtures.tensor("keras-tf2onnx/output_keras.npy"))
+        assertClose(try TensorFiles.read(out("y.pb")), y, tolerance: 0)
+    }
+
+    func testConvertingTwiceGivesIdenticalBytes() throws {
+        let source = Fixtures.path("keras-tf2onnx/mobilenet_v1_0.25_128_c37_opset9.onnx")
+        _ = try Conversion.convert(source, to: out("a.mnw"), options: .init())
+        _ = try Conversion.convert(source, to: out("b.mnw"), options: .init())
+        XCTAssertEqual(FileManager.default.contents(atPath: out("a.mnw")), FileManager.default.contents(atPath: out("b.mnw")))
+    }
+
+    func testBadInputsAreInputErrorsAndWriteNothing() throws {
+        let valid = try Fixtures.bytes("pytorch-style/mobilenet_v1_0.25_128_c10_opset17.onnx")
+        var state: UInt32 = 7
+        let noise = (0..<50_000).map { _ -> UInt8 in
+            state = state &* 1_664_525 &+ 1_013_904_223
+            return UInt8(truncatingIfNeeded: state >> 24)
+        }
+        let written: [(String, [UInt8])] = [
+            ("empty.onnx", []), ("truncated.onnx", Array(valid.prefix(valid.count * 2 / 3))),
+            ("random.onnx", noise), ("text.onnx", Array("hello\n".utf8)),
+        ]
+        var paths = written.map { name, bytes in
+            let path = out(name)
+            _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
+            return path
+        }
+        paths += ["bad-onnx/unsupported_op.onnx", "bad-onnx/nan_weight.onnx", "bad-onnx/absurd_dims.onnx", "bad-onnx/absurd_input.onnx",
+                  "bad-onnx/opset_99.onnx", "bad-onnx/reflect_pad.onnx", "bad-onnx/external_data.onnx", "hdf5/tiny_keras3_legacy.h5",
+                  "keras-tf2onnx/input_nhwc.npy"].map(Fixtures.path)
+        paths.append(out("does-not-exist.onnx"))
+        paths.append(directory.path)
+        for path in paths {
+            let target = out("never.mnw")
+            XCTAssertThrowsError(try Conversion.convert(path, to: target, options: .init()), path) { error in
+                guard case .input(let named, let message)? = error as? MNConvertError else { return XCTFail("\(path): \(error)") }
+                XCTAssertEqual(named, path)
+                XCTAssertFalse(message.contains("\n"), "one line: \(message)")
+            }
+            XCTAssertFalse(FileManager.default.fileExists(atPath: target), path)
+        }
+    }
+
+    func testVerifyComparesTwoModelsAndCatchesAChangedWeight() throws {
+        let source = Fixtures.path("pytorch-style/mobilenet_v1_0.25_128_c10_opset17.onnx")
+        let mnw = out("model.mnw")
+        _ = try Conversion.convert(source, to: mnw, options: .init())
+        XCTAssertTrue(try Execution.verify(reference: source, candidate: mnw, samples: 2, seed: 1, tolerance: 1e-4).agrees)
+
+        var graph = try MNWFile.read(contentsOf: mnw)
+        let weight = graph.nodes[5].inputs[1]
+        graph.constants[weight]!.data = graph.constants[weight]!.data.map { $0 * 1.05 }
+        let changed = out("changed.mnw")
+        try MNWFile.write(graph, to: changed)
+        let report = try Execution.verify(reference: source, candidate: changed, samples: 2, seed: 1, tolerance: 1e-4)
+        XCTAssertFalse(report.agrees)
+        XCTAssertGreaterThan(report.outputs[0].metrics.relativeToRange, 1e-4)
+    }
+
+    func testVerifyAgainstExpectedOutputs() throws {
+        let report = try Execution.verify(
+            model: Fixtures.path("keras-tf2onnx/mobilenet_v1_0.25_128_c37_opset13.onnx"),
+            input: Fixtures.path("keras-tf2onnx/input_nhwc.npy"), expected: Fixtures.path("keras-tf2onnx/output_keras.npy"),
+            layout: nil, tolerance: 1e-4)
+        XCTAssertTrue(report.agrees)
+        XCTAssertEqual(report.outputs[0].metrics.top1Agreement, 2)
+    }
+
+    func testFormatDetectionByContent() throws {
+        XCTAssertEqual(ModelFormat.detect(try Fixtures.bytes("keras-tf2onnx/mobilenet_v1_0.25_128_c37_opset9.onnx")), .onnx)
+        XCTAssertEqual(ModelFormat.detect(try Fixtures.bytes("onnx-backend/test_ReLU/model.onnx")), .onnx)
+        XCTAssertEqual(ModelFormat.detect(try Fixtures.bytes("hdf5/tiny_keras3_legacy.h5")), .hdf5)
+        XCTAssertEqual(ModelFormat.detect([0x50, 0x4B, 0x03, 0x04, 0, 0]), .kerasZip)
+        // A GraphDef: field 1 (NodeDef) holding name "x" and op "Const".
+        XCTAssertEqual(ModelFormat.detect([0x0A, 0x0A, 0x0A, 0x01, 0x78, 0x12, 0x05] + Array("Const".utf8)), .tensorflowGraphDef)
+        XCTAssertNil(ModelFormat.detect([]))
+        XCTAssertNil(ModelFormat.detect(Array("not a model".utf8)))
+        XCTAssertNil(ModelFormat.detect(try Fixtures.bytes("keras-tf2onnx/input_nhwc.npy")))
+    }
+
+    func testNumpyRoundTrip() throws {
+        let tensor = Tensor(shape: [2, 1, 3], data: [1, 2, 3, -4, 5.5, .pi])
+        XCTAssertEqual(try NumpyFile.read(NumpyFile.serialize(tensor)), tensor)
+        XCTAssertEqual((NumpyFile.serialize(tensor).count - tensor.count * 4) % 64, 0, "data starts at a multiple of 64")
+        let vector = Tensor(shape: [3], data: [1, 2, 3])
+        XCTAssertEqual(try NumpyFile.read(NumpyFile.serialize(vector)), vector)
+    }
+}

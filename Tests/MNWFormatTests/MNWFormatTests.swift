@@ -1,0 +1,99 @@
+import MNWFormat
+import MobileNetIR
+import TestSupport
+import XCTest
+
+final class MNWFormatTests: XCTestCase {
+    /// A graph that uses every op and every attribute the format stores.
+    func everyOpGraph() -> Graph {
+        let ops: [Op] = [
+            .conv2d(Conv2D(stride: [2, 1], padding: .explicit([0, 1, 2, 3]), dilation: [1, 2], groups: 1, activation: .clip(min: -1, max: .infinity))),
+            .conv2d(Conv2D(padding: .sameUpper, activation: .relu6)),
+            .conv2d(Conv2D(padding: .sameLower, activation: .relu)),
+            .batchNorm(epsilon: 1e-3), .affine, .activation(.relu6), .activation(.clip(min: -.infinity, max: 3)),
+            .pad(pads: [0, 0, 1, 1, 0, 0, 1, 1], value: 0.5),
+            .averagePool(Pool(kernel: [3, 3], stride: [2, 2], padding: .explicit([1, 1, 1, 1]), countIncludePad: true, ceilMode: true)),
+            .maxPool(Pool(kernel: [2, 2], stride: [2, 2], padding: .sameUpper)),
+            .globalAveragePool, .reduceMean(axes: [2, 3], keepDims: false), .dense, .reshape(shape: [0, -1]), .flatten(axis: 1),
+            .squeeze(axes: [2, 3]), .unsqueeze(axes: [1]), .transpose(perm: [0, 2, 3, 1]), .softmax(axis: 1, coerced: true),
+            .binary(.add), .binary(.sub), .binary(.mul), .binary(.div), .identity,
+        ]
+        var nodes: [Node] = []
+        var previous = "x"
+        for (i, op) in ops.enumerated() {
+            let inputs = [previous] + (1..<op.inputArity.1).map { $0 == 2 && op == .dense ? "" : "w\($0)" }
+            nodes.append(Node(name: "node\(i)", op: op, inputs: inputs, outputs: ["v\(i)"]))
+            previous = "v\(i)"
+        }
+        let constants = (1...4).reduce(into: [String: Tensor]()) { $0["w\($1)"] = Tensor(shape: [$1, 2], data: (0..<(2 * $1)).map { Float($0) * 0.37 - 1 }) }
+        return Graph(inputs: [GraphInput(name: "x", shape: [nil, 3, 224, 224], layout: .nchw)], outputs: [previous],
+                     nodes: nodes, constants: constants,
+                     metadata: Metadata(sourceFormat: "onnx", producer: "tf2onnx 1.17.0", sourceInputLayout: .nhwc,
+                                        properties: ["onnx_opset": "13", "z": "last"]))
+    }
+
+    func testRoundTripKeepsEveryOpAndAttribute() throws {
+        let graph = everyOpGraph()
+        XCTAssertEqual(try MNWFile.deserialize(try MNWFile.serialize(graph)), graph)
+    }
+
+    func testSameGraphGivesTheSameBytes() throws {
+        XCTAssertEqual(try MNWFile.serialize(everyOpGraph()), try MNWFile.serialize(everyOpGraph()))
+    }
+
+    func testLayoutIsAlignedAndChecksummed() throws {
+        let bytes = try MNWFile.serialize(everyOpGraph())
+        XCTAssertEqual(Array(bytes.prefix(8)), [0x89, 0x4D, 0x4E, 0x57, 0x0D, 0x0A, 0x1A, 0x0A])
+        let headerLength = Int(bytes[12]) | Int(bytes[13]) << 8 | Int(bytes[14]) << 16 | Int(bytes[15]) << 24
+        let header = try JSONSerialization.jsonObject(with: Data(bytes[32..<(32 + headerLength)])) as! [String: Any]
+        let dataStart = (32 + headerLength + 63) / 64 * 64
+        for record in header["tensors"] as! [[String: Any]] {
+            let offset = record["offset"] as! Int, length = record["length"] as! Int
+            XCTAssertEqual((dataStart + offset) % 64, 0, "tensor \(record["name"]!) is 64-byte aligned in the file")
+            let crc = CRC32.checksum(Array(bytes[(dataStart + offset)..<(dataStart + offset + length)]))
+            XCTAssertEqual(UInt32(record["crc32"] as! Int), crc)
+        }
+    }
+
+    func testCRC32CheckValue() {
+        XCTAssertEqual(CRC32.checksum(Array("123456789".utf8)), 0xCBF4_3926)  // the CRC-32 catalogue's check value
+    }
+
+    func testReaderSaysWhichCheckFailed() throws {
+        let bytes = try MNWFile.serialize(everyOpGraph())
+        func error(_ damaged: [UInt8]) -> MNWError? {
+            do { _ = try MNWFile.deserialize(damaged); return nil } catch { return error }
+        }
+        XCTAssertEqual(error([]), .tooShort(size: 0))
+        XCTAssertEqual(error(Array(repeating: 7, count: 100)), .badMagic)
+        var version = bytes
+        version[8] = 2
+        XCTAssertEqual(error(version), .unsupportedVersion(major: 2, minor: 0))
+        var header = bytes
+        header[40] ^= 0x01
+        XCTAssertEqual(error(header), .headerChecksum)
+        var tensor = bytes
+        tensor[tensor.count - 2] ^= 0x01
+        XCTAssertEqual(error(tensor), .tensorChecksum(name: "w4"))
+        guard case .sizeMismatch? = error(Array(bytes.dropLast(5))) else { return XCTFail("truncation not detected") }
+        XCTAssertEqual(error(Array(bytes.prefix(40))), .headerOutOfBounds)
+        guard case .sizeMismatch? = error(bytes + [0]) else { return XCTFail("trailing bytes not detected") }
+    }
+
+    func testRefusesNonFiniteWeights() {
+        var graph = everyOpGraph()
+        graph.constants["w1"]!.data[1] = .nan
+        XCTAssertThrowsError(try MNWFile.serialize(graph))
+    }
+
+    func testAtomicWriteLeavesNoFileOnFailure() throws {
+        let directory = try Fixtures.temporaryDirectory()
+        let target = directory.appendingPathComponent("missing-folder/out.mnw").path
+        XCTAssertThrowsError(try MNWFile.write(everyOpGraph(), to: target))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: target))
+        let good = directory.appendingPathComponent("out.mnw").path
+        try MNWFile.write(everyOpGraph(), to: good)
+        XCTAssertEqual(try MNWFile.read(contentsOf: good), everyOpGraph())
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory.path), ["out.mnw"], "no temporary file left behind")
+    }
+}
