@@ -50,7 +50,7 @@ struct ReferenceConv2D: PreparedKernel {
                                 guard iy >= 0, iy < h else { continue }
                                 let row = inputPlane + iy * w
                                 for ox in first..<last {
-                                    out[oy * ow + ox] += weightValue * x[row + ox * stride[1] + xOffset]
+                                    out[oy * ow + ox] = out[oy * ow + ox].addingProduct(weightValue, x[row + ox * stride[1] + xOffset])
                                 }
                             }
                         }

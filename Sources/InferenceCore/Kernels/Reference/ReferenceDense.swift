@@ -15,7 +15,7 @@ struct ReferenceDense: PreparedKernel {
         for r in 0..<rows {
             for j in 0..<o {
                 var sum: Float = hasBias ? inputs[2][j] : 0
-                for i in 0..<k { sum += x[r * k + i] * weight[j * k + i] }
+                for i in 0..<k { sum = sum.addingProduct(x[r * k + i], weight[j * k + i]) }
                 output[r * o + j] = sum
             }
         }
