@@ -21,7 +21,6 @@ public struct FoldAffine: GraphPass {
                                    shift: shift.data.map(Double.init), newOutput: node.output)
             removed.insert(index)
         }
-        result.nodes = result.nodes.enumerated().filter { !removed.contains($0.offset) }.map(\.element)
-        return (result, removed.count)
+        return (result.removingNodes(removed), removed.count)
     }
 }

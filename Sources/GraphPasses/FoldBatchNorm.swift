@@ -27,7 +27,6 @@ public struct FoldBatchNorm: GraphPass {
             ConvOutputFold.rescale(&result, convIndex: conv, scale: scale, shift: shift, newOutput: node.output)
             removed.insert(index)
         }
-        result.nodes = result.nodes.enumerated().filter { !removed.contains($0.offset) }.map(\.element)
-        return (result, removed.count)
+        return (result.removingNodes(removed), removed.count)
     }
 }

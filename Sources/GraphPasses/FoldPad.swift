@@ -27,7 +27,6 @@ public struct FoldPad: GraphPass {
             result.nodes[index].inputs[0] = graph.nodes[padIndex].inputs[0]
             removed.insert(padIndex)
         }
-        result.nodes = result.nodes.enumerated().filter { !removed.contains($0.offset) }.map(\.element)
-        return (result, removed.count)
+        return (result.removingNodes(removed), removed.count)
     }
 }

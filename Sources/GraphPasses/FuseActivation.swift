@@ -23,7 +23,6 @@ public struct FuseActivation: GraphPass {
             result.nodes[convIndex].outputs = node.outputs
             removed.insert(index)
         }
-        result.nodes = result.nodes.enumerated().filter { !removed.contains($0.offset) }.map(\.element)
-        return (result, removed.count)
+        return (result.removingNodes(removed), removed.count)
     }
 }

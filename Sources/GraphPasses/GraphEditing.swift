@@ -19,6 +19,13 @@ extension Graph {
         return copy
     }
 
+    /// The graph without the nodes at `indices` (what a fold leaves when it has absorbed them).
+    func removingNodes(_ indices: Set<Int>) -> Graph {
+        var copy = self
+        copy.nodes = nodes.enumerated().filter { !indices.contains($0.offset) }.map(\.element)
+        return copy
+    }
+
     /// A constant name not yet used, derived from `base`.
     func freshConstantName(_ base: String) -> String {
         var name = base, suffix = 1

@@ -20,7 +20,7 @@ public struct RemoveIdentity: GraphPass {
             return false
         }
         result = result.renamingInputs(renames)
-        var rewrites = renames.count
+        let rewrites = renames.count
 
         // Then identities that produce a graph output: their producer takes over the name.
         let producers = result.producers(), consumers = result.consumers()
@@ -32,8 +32,6 @@ public struct RemoveIdentity: GraphPass {
             result.nodes[producer].outputs = [node.output]
             removed.insert(index)
         }
-        result.nodes = result.nodes.enumerated().filter { !removed.contains($0.offset) }.map(\.element)
-        rewrites += removed.count
-        return (result, rewrites)
+        return (result.removingNodes(removed), rewrites + removed.count)
     }
 }

@@ -70,7 +70,7 @@ final class HDF5FileTests: XCTestCase {
         let bytes = try Fixtures.bytes("hdf5/tiny_keras3_legacy.h5")
         let cases: [(String, [UInt8])] = [
             ("empty.h5", []),
-            ("random.h5", (0..<4096).map { UInt8(truncatingIfNeeded: $0 &* 2_654_435_761 >> 7) }),
+            ("random.h5", Fixtures.noise(count: 4096, seed: 3)),
             ("truncated.h5", Array(bytes.prefix(bytes.count / 3))),
             ("header-only.h5", Array(bytes.prefix(600))),
         ]

@@ -58,11 +58,7 @@ final class ConversionTests: XCTestCase {
 
     func testBadInputsAreInputErrorsAndWriteNothing() throws {
         let valid = try Fixtures.bytes("pytorch-style/mobilenet_v1_0.25_128_c10_opset17.onnx")
-        var state: UInt32 = 7
-        let noise = (0..<50_000).map { _ -> UInt8 in
-            state = state &* 1_664_525 &+ 1_013_904_223
-            return UInt8(truncatingIfNeeded: state >> 24)
-        }
+        let noise = Fixtures.noise(count: 50_000, seed: 7)
         let written: [(String, [UInt8])] = [
             ("empty.onnx", []), ("truncated.onnx", Array(valid.prefix(valid.count * 2 / 3))),
             ("random.onnx", noise), ("text.onnx", Array("hello\n".utf8)),

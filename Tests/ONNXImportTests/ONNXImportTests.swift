@@ -100,11 +100,7 @@ final class ONNXImportTests: XCTestCase {
 
     func testDamagedBytesAreErrorsNotCrashes() throws {
         let bytes = try Fixtures.bytes("pytorch-style/mobilenet_v1_0.25_128_c10_opset17.onnx")
-        var state: UInt32 = 12345
-        let noise = (0..<10_000).map { _ -> UInt8 in
-            state = state &* 1_664_525 &+ 1_013_904_223
-            return UInt8(truncatingIfNeeded: state >> 24)
-        }
+        let noise = Fixtures.noise(count: 10_000, seed: 12345)
         let cases: [[UInt8]] = [
             [],
             Array(bytes.prefix(1)),

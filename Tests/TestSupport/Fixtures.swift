@@ -34,6 +34,16 @@ public enum Fixtures {
         return url
     }
 
+    /// `count` bytes of deterministic noise (a linear congruential generator): random-looking
+    /// input that is the same on every run.
+    public static func noise(count: Int, seed: UInt32) -> [UInt8] {
+        var state = seed
+        return (0..<count).map { _ in
+            state = state &* 1_664_525 &+ 1_013_904_223
+            return UInt8(truncatingIfNeeded: state >> 24)
+        }
+    }
+
     /// The ONNX backend cases that ship with `onnx` (made by PyTorch), each `(name, folder)`.
     public static func backendCases() throws -> [String] {
         try FileManager.default.contentsOfDirectory(atPath: path("onnx-backend")).filter { $0.hasPrefix("test_") }.sorted()

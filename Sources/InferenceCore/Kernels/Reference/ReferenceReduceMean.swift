@@ -18,18 +18,10 @@ struct ReferenceReduceMean: PreparedKernel {
             stride *= shape[axis]
         }
         var sums = [Double](repeating: 0, count: output.count)
-        var index = [Int](repeating: 0, count: shape.count)
-        for i in 0..<x.count {
+        forEachIndex(shape) { i, index in
             var target = 0
             for axis in shape.indices { target += index[axis] * outStrides[axis] }
             sums[target] += Double(x[i])
-            var axis = shape.count - 1
-            while axis >= 0 {
-                index[axis] += 1
-                if index[axis] < shape[axis] { break }
-                index[axis] = 0
-                axis -= 1
-            }
         }
         let count = Double(reduced.reduce(1) { $0 * shape[$1] })
         for i in output.indices { output[i] = Float(sums[i] / count) }
