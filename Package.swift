@@ -41,6 +41,7 @@ let package = Package(
 
         // Importers, passes, the native format and the runtime: each sees only the IR below it.
         .target(name: "ONNXImport", dependencies: ["MobileNetIR", "CProtobufFormats"]),
+        .target(name: "TensorFlowImport", dependencies: ["MobileNetIR", "CProtobufFormats"]),
         .target(name: "MNWFormat", dependencies: ["MobileNetIR"]),
         .target(name: "GraphPasses", dependencies: ["MobileNetIR"]),
         .target(name: "InferenceCore", dependencies: ["MobileNetIR"], swiftSettings: vectorISA),
@@ -49,7 +50,7 @@ let package = Package(
         .target(name: "Verification", dependencies: ["MobileNetIR", "InferenceCore"]),
         .target(
             name: "MNConvertKit",
-            dependencies: ["MobileNetIR", "ONNXImport", "MNWFormat", "GraphPasses", "InferenceCore", "Verification"]
+            dependencies: ["MobileNetIR", "ONNXImport", "TensorFlowImport", "MNWFormat", "GraphPasses", "InferenceCore", "Verification"]
         ),
         .executableTarget(
             name: "mnconvert",
@@ -60,6 +61,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["MobileNetIR", "MNConvertKit"], path: "Tests/TestSupport"),
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "TestSupport"]),
         .testTarget(name: "ONNXImportTests", dependencies: ["ONNXImport", "InferenceCore", "TestSupport"]),
+        .testTarget(name: "TensorFlowImportTests", dependencies: ["TensorFlowImport", "InferenceCore", "TestSupport"]),
         .testTarget(name: "GraphPassesTests", dependencies: ["GraphPasses", "InferenceCore", "TestSupport"]),
         .testTarget(name: "InferenceCoreTests", dependencies: ["InferenceCore", "TestSupport"]),
         .testTarget(name: "MNWFormatTests", dependencies: ["MNWFormat", "TestSupport"]),

@@ -171,7 +171,7 @@ extension ONNXGraphBuilder {
         }
         var weight = b
         if let w = constants[b], w.rank == 2 {
-            var t = transB ? w : transposed2D(w)
+            var t = transB ? w : w.transposed([1, 0])
             if alpha != 1 { t.data = t.data.map { $0 * alpha } }
             weight = freshName("\(b)/dense_weight")
             constants[weight] = t
@@ -217,7 +217,7 @@ extension ONNXGraphBuilder {
                 throw .unsupportedAttribute(node: node.displayName, opType: "MatMul", detail: "only a rank-2 right operand is supported (got \(w.shape))")
             }
             let weight = freshName("\(b)/dense_weight")
-            constants[weight] = transposed2D(w)
+            constants[weight] = w.transposed([1, 0])
             emit(node, .dense, inputs: [a, weight])
         } else {
             let weight = emitIntermediate(node, .transpose(perm: [1, 0]), inputs: [b], suffix: "weight")
@@ -233,7 +233,11 @@ extension ONNXGraphBuilder {
         } else {
             let target = try input(node, 1)
             if let computed = shapeValues[target] {
-                shape = try reshapeTarget(computed, input: try input(node, 0), node: node)
+                guard let resolved = ShapeElement.reshapeTarget(computed, input: try input(node, 0)) else {
+                    throw .unsupportedAttribute(node: node.displayName, opType: "Reshape",
+                                                detail: "a target shape with several dimensions fixed only at run time")
+                }
+                shape = resolved
             } else if let s = try constantInts(node, 1) {
                 shape = s
             } else {
@@ -397,13 +401,4 @@ extension ONNXGraphBuilder {
 
     /// The row count of a constant 2-D weight, if it is constant.
     func weightRows(_ name: String) -> Int? { constants[name].map { $0.shape[0] } }
-
-    func transposed2D(_ t: Tensor) -> Tensor {
-        let rows = t.shape[0], columns = t.shape[1]
-        var data = [Float](repeating: 0, count: t.count)
-        for r in 0..<rows {
-            for c in 0..<columns { data[c * rows + r] = t.data[r * columns + c] }
-        }
-        return Tensor(shape: [columns, rows], data: data)
-    }
 }

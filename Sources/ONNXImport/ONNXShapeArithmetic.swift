@@ -2,19 +2,10 @@ import MobileNetIR
 
 /// Shape arithmetic evaluated at import time.
 ///
-/// Exporters write a reshape to "the batch size, then 1000" as a small integer subgraph:
-/// `Shape -> Gather -> Cast -> Slice -> Concat -> Cast -> Reshape` (tf2onnx does for Keras's
-/// `Reshape` with a dynamic batch). The IR has no integer tensors, so such subgraphs are
-/// evaluated here into a constant `reshape` target: each element is either known, or a dimension
-/// of some value that is only fixed when the model runs. A Reshape whose target has one such
-/// element becomes `0` (copy that dimension) when it is the same dimension of the Reshape's own
-/// input, or `-1` (inferred) otherwise.
-enum ShapeElement: Equatable {
-    case known(Int64)
-    /// Dimension `axis` of the value `value`, fixed at run time.
-    case dimension(value: String, axis: Int)
-}
-
+/// tf2onnx writes Keras's `Reshape` with a dynamic batch as a small integer subgraph:
+/// `Shape -> Gather -> Cast -> Slice -> Concat -> Cast -> Reshape`. The IR has no integer
+/// tensors, so such subgraphs are evaluated here on `ShapeElement`s into a constant `reshape`
+/// target (`ShapeElement.reshapeTarget`).
 extension ONNXGraphBuilder {
     /// Whether `node` is a shape computation this file evaluates (rather than a data op).
     func isShapeArithmetic(_ node: ONNXNode) -> Bool {
@@ -70,25 +61,8 @@ extension ONNXGraphBuilder {
         }
         let output = node.outputs[0]
         shapeValues[output] = result
-        if case let known = result.compactMap({ if case .known(let v) = $0 { v } else { nil } }), known.count == result.count {
-            integerConstants[output] = known
-        }
-    }
-
-    /// The reshape target for a shape computed at import time, in the IR's `0` / `-1` convention.
-    func reshapeTarget(_ elements: [ShapeElement], input: String, node: ONNXNode) throws(ONNXImportError) -> [Int] {
-        let unknown = elements.filter { if case .dimension = $0 { true } else { false } }.count
-        return try elements.enumerated().map { (position, element) throws(ONNXImportError) in
-            switch element {
-            case .known(let v):
-                guard abs(v) < 1 << 30 else { throw unsupported(node, "target dimension \(v) is out of range") }
-                return Int(v)
-            case .dimension(let value, let axis):
-                if value == input && axis == position { return 0 }
-                if unknown == 1 { return -1 }
-                throw unsupported(node, "a target shape with several dimensions fixed only at run time")
-            }
-        }
+        let known = result.compactMap(\.knownValue)
+        if known.count == result.count { integerConstants[output] = known }
     }
 
     private func shapeOperand(_ node: ONNXNode, _ index: Int) throws(ONNXImportError) -> [ShapeElement] {
@@ -98,23 +72,12 @@ extension ONNXGraphBuilder {
         throw unsupported(node, "input '\(name)' is neither a constant nor a shape")
     }
 
-    /// `Shape(value)`: dimensions that are the same for two different sizes of every open input
-    /// dimension are known; the others are fixed at run time.
+    /// `Shape(value)`, with the `start` / `end` of opset 15.
     private func shapeOf(_ value: String, node: ONNXNode) throws(ONNXImportError) -> [ShapeElement] {
         let partial = Graph(inputs: graphInputs, outputs: [], nodes: nodes, constants: constants,
                             metadata: Metadata(sourceFormat: "onnx", producer: "", sourceInputLayout: nil))
-        func shapes(_ batch: Int, _ side: Int) -> [Int]? {
-            var inputShapes: [String: [Int]] = [:]
-            for input in graphInputs {
-                inputShapes[input.name] = input.shape.enumerated().map { axis, d in d ?? (axis == 0 ? batch : side) }
-            }
-            return (try? partial.inferShapes(inputShapes: inputShapes))?[value]
-        }
-        guard let first = shapes(1, 224), let second = shapes(2, 256), first.count == second.count else {
+        guard var elements = partial.symbolicShape(of: value) else {
             throw unsupported(node, "the shape of '\(value)' cannot be determined at import time")
-        }
-        var elements = zip(first, second).enumerated().map { axis, pair in
-            pair.0 == pair.1 ? ShapeElement.known(Int64(pair.0)) : .dimension(value: value, axis: axis)
         }
         if opset >= 15 {
             let start = try int(node, "start", default: 0), end = try int(node, "end", default: elements.count)

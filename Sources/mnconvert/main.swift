@@ -48,16 +48,35 @@ struct VerificationOptions: ParsableArguments {
     }
 }
 
+/// Nodes to feed and return in TensorFlow graphs that hold several.
+struct NodeOptions: ParsableArguments {
+    @Option(name: .customLong("input-node"), help: "TensorFlow graphs: the node to feed (default: the graph's one Placeholder).")
+    var inputNodes: [String] = []
+
+    @Option(name: .customLong("output-node"), help: "TensorFlow graphs: the node to return (default: the graph's one sink).")
+    var outputNodes: [String] = []
+
+    var selection: NodeSelection { NodeSelection(inputs: inputNodes, outputs: outputNodes) }
+}
+
 struct Convert: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Import a model, fold it into canonical form, verify it, and write .mnw.",
-        discussion: "The input format (ONNX, .mnw) is read from the file's content. Nothing is written unless verification passes.")
+        discussion: "The input format (ONNX, TensorFlow .pb, .mnw) is read from the file's content. Nothing is written unless verification passes.")
 
     @Argument(help: "The source model.")
     var input: String
 
     @Argument(help: "The .mnw file to write.")
     var output: String
+
+    @Option(name: .customLong("input"), help: "TensorFlow graphs: the node to feed (same as --input-node).")
+    var inputNode: [String] = []
+
+    @Option(name: .customLong("output"), help: "TensorFlow graphs: the node to return (same as --output-node).")
+    var outputNode: [String] = []
+
+    @OptionGroup var nodes: NodeOptions
 
     @Flag(help: "Write the graph as imported, without the canonicalising passes.")
     var noFold = false
@@ -77,6 +96,7 @@ struct Convert: ParsableCommand {
         options.samples = verification.samples
         options.seed = verification.seed
         options.tolerance = verification.tolerance
+        options.selection = NodeSelection(inputs: inputNode + nodes.inputNodes, outputs: outputNode + nodes.outputNodes)
         let result: Conversion.Result
         do { result = try Conversion.convert(input, to: output, options: options) } catch { fail(error) }
         if json, let report = result.verification {
@@ -109,9 +129,11 @@ struct Run: ParsableCommand {
     @Option(help: "Layout of the input tensor: nchw or nhwc (default: the source model's own).")
     var layout: TensorLayout?
 
+    @OptionGroup var nodes: NodeOptions
+
     func run() throws {
         do {
-            let tensor = try Execution.run(model: model, input: input, output: output, layout: layout)
+            let tensor = try Execution.run(model: model, input: input, output: output, layout: layout, selection: nodes.selection)
             printOut("wrote \(output): shape \(tensor.shape)")
         } catch { fail(error) }
     }
@@ -143,6 +165,8 @@ struct Verify: ParsableCommand {
 
     @OptionGroup var verification: VerificationOptions
 
+    @OptionGroup var nodes: NodeOptions
+
     @Flag(help: "Print the report as JSON.")
     var json = false
 
@@ -159,10 +183,10 @@ struct Verify: ParsableCommand {
         do {
             if let candidate {
                 report = try Execution.verify(reference: reference, candidate: candidate, samples: verification.samples,
-                                              seed: verification.seed, tolerance: verification.tolerance)
+                                              seed: verification.seed, tolerance: verification.tolerance, selection: nodes.selection)
             } else {
                 report = try Execution.verify(model: reference, input: input!, expected: expected!, layout: layout,
-                                              tolerance: verification.tolerance)
+                                              tolerance: verification.tolerance, selection: nodes.selection)
             }
         } catch { fail(error) }
         printOut(json ? report.json() : report.text())

@@ -1,0 +1,31 @@
+extension Tensor {
+    /// The tensor with its axes permuted: output axis `i` is input axis `perm[i]`.
+    public func transposed(_ perm: [Int]) -> Tensor {
+        precondition(perm.count == rank && Set(perm) == Set(0..<rank), "perm \(perm) for shape \(shape)")
+        var strides = [Int](repeating: 1, count: rank)
+        for axis in shape.indices.dropLast().reversed() { strides[axis] = strides[axis + 1] * shape[axis + 1] }
+        let outShape = perm.map { shape[$0] }
+        var out = [Float](repeating: 0, count: count)
+        var index = [Int](repeating: 0, count: rank)
+        for i in 0..<count {
+            var source = 0
+            for axis in perm.indices { source += index[axis] * strides[perm[axis]] }
+            out[i] = data[source]
+            var axis = rank - 1
+            while axis >= 0 {
+                index[axis] += 1
+                if index[axis] < outShape[axis] { break }
+                index[axis] = 0
+                axis -= 1
+            }
+        }
+        return Tensor(shape: outShape, data: out)
+    }
+
+    /// A rank-4 tensor in layout `from`, rearranged into layout `to`.
+    public func converted(from: TensorLayout, to: TensorLayout) -> Tensor {
+        guard from != to, rank == 4 else { return self }
+        let toNCHW = from.toNCHW, fromNCHW = to.fromNCHW
+        return transposed(fromNCHW.map { toNCHW[$0] })
+    }
+}
