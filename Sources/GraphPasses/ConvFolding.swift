@@ -1,25 +1,30 @@
 import MobileNetIR
 
-/// What FoldBatchNorm and FoldAffine share: finding a conv whose output only a per-channel op reads,
-/// and rescaling that conv's output channels.
+/// What FoldBatchNorm and FoldAffine share: finding the conv (or rank-2 dense) whose output only a
+/// per-channel op reads, and rescaling that op's output channels.
 struct ConvOutputFold {
-    /// The index of the conv that produces `value`, when folding a per-channel op into it is exact:
-    /// the conv is the value's only producer, has no fused activation, constant weight and bias,
-    /// and nothing else reads the value and it is not a graph output.
+    /// The index of the conv or dense that produces `value`, when folding a per-channel op (axis 1)
+    /// into it is exact: no fused activation, constant weight and bias, nothing else reads the value
+    /// and it is not a graph output. A dense qualifies when its output is `[N, O]`, where axis 1 is
+    /// the axis it computes.
     static func foldableConv(producing value: String, in graph: Graph, producers: [String: Int],
-                             consumers: [String: [Int]]) -> Int? {
-        guard let index = producers[value], case .conv2d(let conv) = graph.nodes[index].op,
-              conv.activation == .none, graph.hasSingleConsumer(value, consumers) else { return nil }
+                             consumers: [String: [Int]], shapes: [String: [Int]]?) -> Int? {
+        guard let index = producers[value], graph.hasSingleConsumer(value, consumers) else { return nil }
+        switch graph.nodes[index].op {
+        case .conv2d(let conv) where conv.activation == .none: break
+        case .dense where shapes?[value]?.count == 2: break
+        default: return nil
+        }
         let inputs = graph.nodes[index].inputs
         guard graph.constants[inputs[1]] != nil else { return nil }
         if inputs.count > 2, !inputs[2].isEmpty, graph.constants[inputs[2]] == nil { return nil }
         return index
     }
 
-    /// Replaces the conv at `convIndex`'s weight by `W'[o] = scale[o] * W[o]` and its bias by
+    /// Replaces the conv's (or dense's) weight at `convIndex` by `W'[o] = scale[o] * W[o]` and its bias by
     /// `b'[o] = scale[o] * b[o] + shift[o]`, computed in `Double`, and makes the conv produce
-    /// `newOutput`. The weight's `[O, I/groups, kH, kW]` layout puts output channel `o` in row
-    /// `o` whatever the groups, so depthwise convs with a multiplier need no special case.
+    /// `newOutput`. Conv weights `[O, I/groups, kH, kW]` and dense weights `[O, K]` both put output
+    /// channel `o` in row `o` (whatever the groups: depthwise convs with a multiplier need no special case).
     static func rescale(_ graph: inout Graph, convIndex: Int, scale: [Double], shift: [Double], newOutput: String) {
         let conv = graph.nodes[convIndex]
         let weight = graph.constants[conv.inputs[1]]!

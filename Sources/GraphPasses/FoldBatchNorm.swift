@@ -15,10 +15,10 @@ public struct FoldBatchNorm: GraphPass {
     public func run(_ graph: Graph) -> (graph: Graph, rewrites: Int) {
         var result = graph
         var removed: Set<Int> = []
-        let producers = graph.producers(), consumers = graph.consumers()
+        let producers = graph.producers(), consumers = graph.consumers(), shapes = graph.representativeShapes()
         for (index, node) in graph.nodes.enumerated() {
             guard case .batchNorm(let epsilon) = node.op,
-                  let conv = ConvOutputFold.foldableConv(producing: node.inputs[0], in: graph, producers: producers, consumers: consumers) else { continue }
+                  let conv = ConvOutputFold.foldableConv(producing: node.inputs[0], in: graph, producers: producers, consumers: consumers, shapes: shapes) else { continue }
             let parameters = node.inputs[1...4].compactMap { graph.constants[$0] }
             guard parameters.count == 4 else { continue }
             let (gamma, beta, mean, variance) = (parameters[0].data, parameters[1].data, parameters[2].data, parameters[3].data)

@@ -18,7 +18,7 @@ extension TFGraphBuilder {
         case "Identity", "StopGradient", "Snapshot", "PlaceholderWithDefault":
             values[node.name] = try data(node, 0)
         case "Placeholder":
-            throw .inputs("'\(node.name)' is a Placeholder the outputs need but that is not fed; name it with --input")
+            return  // not fed: an error where something reads it (`data` or `weight`)
         case "Conv2D": try convertConv(node, depthwise: false)
         case "DepthwiseConv2dNative": try convertConv(node, depthwise: true)
         case "FusedBatchNorm", "FusedBatchNormV2", "FusedBatchNormV3": try convertFusedBatchNorm(node)
@@ -244,6 +244,9 @@ extension TFGraphBuilder {
         let input = node.inputs[index].node
         if let value = values[input] { return value }
         if folded[input] != nil { throw unsupported(node, "its data input '\(input)' is a constant; mnconvert converts computations on the model's input") }
+        if byName[input]?.op == "Placeholder" {
+            throw .inputs("'\(input)' is a Placeholder that '\(node.name)' reads but that is not fed; name it with --input-node")
+        }
         throw .missingNode(node: node.name, input: input)
     }
 

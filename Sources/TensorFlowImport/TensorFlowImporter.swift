@@ -63,19 +63,20 @@ struct TFGraphBuilder {
         for name in try executionOrder(outputs: outputs, inputs: fedNodes) {
             try convert(byName[name]!)
         }
+        // Outputs are returned in TensorFlow's layout and named after their TensorFlow node.
         var outputNames: [String] = []
         for name in outputs {
             guard let value = values[name] else {
                 throw .outputs("output '\(name)' is a constant, not computed from the input; choose another with --output")
             }
-            // Outputs are named after their TensorFlow node and returned in TensorFlow's layout.
-            let tf = tfLayout(value, for: name)
-            if tf.name == name {
+            guard value.permuted || value.name != name else {
                 outputNames.append(name)
-            } else {
-                irNodes.append(Node(name: name, op: .identity, inputs: [tf.name], outputs: [reserve(name)]))
-                outputNames.append(name)
+                continue
             }
+            let source = value.name == name ? moveValue(name) : value.name
+            let op: Op = value.permuted ? .transpose(perm: [0, 2, 3, 1]) : .identity
+            irNodes.append(Node(name: name, op: op, inputs: [source], outputs: [name]))
+            outputNames.append(name)
         }
         let graph = Graph(
             inputs: graphInputs, outputs: outputNames, nodes: irNodes, constants: constants,
@@ -188,6 +189,18 @@ struct TFGraphBuilder {
         let output = reserve(suffix.map { "\(name)/\($0)" } ?? name)
         irNodes.append(Node(name: suffix.map { "\(name)/\($0)" } ?? name, op: op, inputs: inputs, outputs: [output]))
         return output
+    }
+
+    /// Renames the IR value `name` (a node's output) to a fresh name everywhere, freeing `name`
+    /// for the graph output; returns the new name.
+    mutating func moveValue(_ name: String) -> String {
+        let moved = reserve("\(name)/value")
+        for index in irNodes.indices {
+            irNodes[index].inputs = irNodes[index].inputs.map { $0 == name ? moved : $0 }
+            irNodes[index].outputs = irNodes[index].outputs.map { $0 == name ? moved : $0 }
+        }
+        for (key, value) in values where value.name == name { values[key]?.name = moved }
+        return moved
     }
 
     /// Adds a constant weight for `node`, refusing NaN and infinity.

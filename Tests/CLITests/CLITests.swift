@@ -102,6 +102,23 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(disagree.stdout.contains("result: DISAGREE"))
     }
 
+    func testTensorFlowGraphWithSeveralHeads() throws {
+        let model = "Tests/Fixtures/tensorflow/slim_mobilenet_v1_0.25_128.pb"
+        let ambiguous = try mnconvert(model, out("never.mnw"))
+        XCTAssertEqual(ambiguous.status, 2)
+        XCTAssertTrue(ambiguous.stderr.contains("--output"), ambiguous.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out("never.mnw")))
+        let converted = try mnconvert(model, out("slim.mnw"), "--output", "final_result")
+        XCTAssertEqual(converted.status, 0, converted.stderr)
+        let expected = "Tests/Fixtures/tensorflow/slim_mobilenet_v1_0.25_128_final_result.npy"
+        let input = "Tests/Fixtures/keras-tf2onnx/input_nhwc.npy"
+        XCTAssertEqual(try mnconvert("verify", out("slim.mnw"), "--input", input, "--expected", expected).status, 0)
+        XCTAssertEqual(try mnconvert("verify", model, "--output-node", "final_result", "--input", input, "--expected", expected).status, 0)
+        XCTAssertEqual(try mnconvert("verify", model, out("slim.mnw"), "--output-node", "final_result").status, 0)
+        let onnx = try mnconvert("Examples/mobilenet_v1_0.25_128.onnx", out("x.mnw"), "--output-node", "x")
+        XCTAssertEqual(onnx.status, 2, "node selection is for TensorFlow graphs")
+    }
+
     func testUsageErrorIsStatus64() throws {
         XCTAssertEqual(try mnconvert("verify", "a.onnx").status, 64)
         XCTAssertEqual(try mnconvert("run", "a.onnx").status, 64)

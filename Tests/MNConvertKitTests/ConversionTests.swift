@@ -38,6 +38,30 @@ final class ConversionTests: XCTestCase {
         }
     }
 
+    func testConvertedTensorFlowGraphsMatchTensorFlow() throws {
+        let input = Fixtures.path("keras-tf2onnx/input_nhwc.npy")
+        let cases: [(model: String, output: String?, expected: String)] = [
+            ("tensorflow/keras3_mobilenet_v1_0.25_128_c37.pb", nil, "keras-tf2onnx/output_keras.npy"),
+            ("tensorflow/tf1_fused_mobilenet_v1_0.25_128.pb", nil, "tensorflow/tf1_fused_mobilenet_v1_0.25_128_predictions.npy"),
+            ("tensorflow/slim_mobilenet_v1_0.25_128.pb", "final_result", "tensorflow/slim_mobilenet_v1_0.25_128_final_result.npy"),
+            ("tensorflow/slim_mobilenet_v1_0.25_128.pb", "MobilenetV1/Predictions/Softmax", "tensorflow/slim_mobilenet_v1_0.25_128_predictions.npy"),
+        ]
+        for (model, output, expected) in cases {
+            var options = Conversion.Options()
+            options.selection = NodeSelection(outputs: output.map { [$0] } ?? [])
+            let mnw = out("model.mnw")
+            let result = try Conversion.convert(Fixtures.path(model), to: mnw, options: options)
+            XCTAssertTrue(try XCTUnwrap(result.verification).agrees, model)
+            XCTAssertEqual(result.graph.metadata.sourceInputLayout, .nhwc)
+            XCTAssertTrue(result.graph.nodes.allSatisfy { $0.op.name != "batch_norm" && $0.op.name != "affine" }, "\(model): every BatchNorm folded")
+            let reference = try Fixtures.tensor(expected)
+            let sourceOutput = try Execution.run(model: Fixtures.path(model), input: input, output: out("y.npy"), layout: nil,
+                                                 selection: options.selection)
+            assertClose(sourceOutput, reference, model)
+            assertClose(try Execution.run(model: mnw, input: input, output: out("y.npy"), layout: nil), reference, "\(model) as .mnw")
+        }
+    }
+
     func testTheMNWInputTakesTheSourceLayoutByDefaultAndNCHWOnRequest() throws {
         let mnw = out("model.mnw")
         _ = try Conversion.convert(Fixtures.path("keras-tf2onnx/mobilenet_v1_0.25_128_c37_opset13.onnx"), to: mnw, options: .init())
@@ -68,6 +92,12 @@ final class ConversionTests: XCTestCase {
             _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
             return path
         }
+        let graphDef = try Fixtures.bytes("tensorflow/tf1_fused_mobilenet_v1_0.25_128.pb")
+        let truncatedGraph = out("truncated.pb")
+        _ = FileManager.default.createFile(atPath: truncatedGraph, contents: Data(graphDef.prefix(graphDef.count / 2)))
+        paths.append(truncatedGraph)
+        paths += ["bad-tensorflow/training_batch_norm.pb", "bad-tensorflow/unsupported_op.pb", "bad-tensorflow/variable_weight.pb",
+                  "tensorflow/slim_mobilenet_v1_0.25_128.pb"].map(Fixtures.path)
         paths += ["bad-onnx/unsupported_op.onnx", "bad-onnx/nan_weight.onnx", "bad-onnx/absurd_dims.onnx", "bad-onnx/absurd_input.onnx",
                   "bad-onnx/opset_99.onnx", "bad-onnx/reflect_pad.onnx", "bad-onnx/external_data.onnx", "hdf5/tiny_keras3_legacy.h5",
                   "keras-tf2onnx/input_nhwc.npy"].map(Fixtures.path)
@@ -113,6 +143,9 @@ final class ConversionTests: XCTestCase {
         XCTAssertEqual(ModelFormat.detect(try Fixtures.bytes("keras-tf2onnx/mobilenet_v1_0.25_128_c37_opset9.onnx")), .onnx)
         XCTAssertEqual(ModelFormat.detect(try Fixtures.bytes("onnx-backend/test_ReLU/model.onnx")), .onnx)
         XCTAssertEqual(ModelFormat.detect(try Fixtures.bytes("hdf5/tiny_keras3_legacy.h5")), .hdf5)
+        for graph in ["keras3_mobilenet_v1_0.25_128_c37", "tf1_fused_mobilenet_v1_0.25_128", "slim_mobilenet_v1_0.25_128", "same-padding/grid"] {
+            XCTAssertEqual(ModelFormat.detect(try Fixtures.bytes("tensorflow/\(graph).pb")), .tensorflowGraphDef, graph)
+        }
         XCTAssertEqual(ModelFormat.detect([0x50, 0x4B, 0x03, 0x04, 0, 0]), .kerasZip)
         // A GraphDef: field 1 (NodeDef) holding name "x" and op "Const".
         XCTAssertEqual(ModelFormat.detect([0x0A, 0x0A, 0x0A, 0x01, 0x78, 0x12, 0x05] + Array("Const".utf8)), .tensorflowGraphDef)
