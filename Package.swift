@@ -22,6 +22,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
     ],
     targets: [
         // C shims: the only place C types live.
@@ -42,6 +43,7 @@ let package = Package(
         // Importers, passes, the native format and the runtime: each sees only the IR below it.
         .target(name: "ONNXImport", dependencies: ["MobileNetIR", "CProtobufFormats"]),
         .target(name: "TensorFlowImport", dependencies: ["MobileNetIR", "CProtobufFormats"]),
+        .target(name: "KerasImport", dependencies: ["MobileNetIR", "HDF5", "ZIPFoundation"]),
         .target(name: "MNWFormat", dependencies: ["MobileNetIR"]),
         .target(name: "GraphPasses", dependencies: ["MobileNetIR"]),
         .target(name: "InferenceCore", dependencies: ["MobileNetIR"], swiftSettings: vectorISA),
@@ -50,7 +52,7 @@ let package = Package(
         .target(name: "Verification", dependencies: ["MobileNetIR", "InferenceCore"]),
         .target(
             name: "MNConvertKit",
-            dependencies: ["MobileNetIR", "ONNXImport", "TensorFlowImport", "MNWFormat", "GraphPasses", "InferenceCore", "Verification"]
+            dependencies: ["MobileNetIR", "ONNXImport", "TensorFlowImport", "KerasImport", "MNWFormat", "GraphPasses", "InferenceCore", "Verification"]
         ),
         .executableTarget(
             name: "mnconvert",
@@ -62,6 +64,7 @@ let package = Package(
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "TestSupport"]),
         .testTarget(name: "ONNXImportTests", dependencies: ["ONNXImport", "InferenceCore", "TestSupport"]),
         .testTarget(name: "TensorFlowImportTests", dependencies: ["TensorFlowImport", "InferenceCore", "TestSupport"]),
+        .testTarget(name: "KerasImportTests", dependencies: ["KerasImport", "InferenceCore", "TestSupport"]),
         .testTarget(name: "GraphPassesTests", dependencies: ["GraphPasses", "InferenceCore", "TestSupport"]),
         .testTarget(name: "InferenceCoreTests", dependencies: ["InferenceCore", "TestSupport"]),
         .testTarget(name: "MNWFormatTests", dependencies: ["MNWFormat", "TestSupport"]),

@@ -12,7 +12,7 @@ public enum Conversion {
         public var samples = 4
         public var seed: UInt64 = 0
         public var tolerance = 1e-4
-        public var selection = NodeSelection()
+        public var selection = ImportOptions()
         public init() {}
     }
 
@@ -31,7 +31,7 @@ public enum Conversion {
         guard outputPath.hasSuffix(".mnw") else {
             throw .output(path: outputPath, message: "unknown output format; mnconvert writes .mnw files (name the output *.mnw)")
         }
-        let source = try ModelLoader.load(inputPath, selecting: options.selection)
+        let source = try ModelLoader.load(inputPath, options: options.selection)
         let (graph, passes) = options.fold ? Pipeline.run(source.graph) : (source.graph, [])
 
         var report: VerificationReport?

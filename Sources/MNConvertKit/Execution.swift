@@ -9,7 +9,7 @@ public enum Execution {
     /// in `inputPath`, given in `layout` (default: the layout of the source model's users), and
     /// writes its first output to `outputPath`.
     public static func run(model modelPath: String, input inputPath: String, output outputPath: String,
-                           layout: TensorLayout?, selection: NodeSelection = .init()) throws(MNConvertError) -> Tensor {
+                           layout: TensorLayout?, selection: ImportOptions = .init()) throws(MNConvertError) -> Tensor {
         let runner = try runner(for: modelPath, selection: selection)
         let input = try TensorFiles.read(inputPath)
         let output = try run(runner, on: input, layout: layout, modelPath: modelPath, inputPath: inputPath)
@@ -19,11 +19,15 @@ public enum Execution {
 
     /// `verify A B`: both models on the same seeded inputs.
     public static func verify(reference: String, candidate: String, samples: Int, seed: UInt64, tolerance: Double,
-                              selection: NodeSelection = .init()) throws(MNConvertError) -> VerificationReport {
+                              selection: ImportOptions = .init()) throws(MNConvertError) -> VerificationReport {
         let a = try runner(for: reference, selection: selection, strict: false)
         let b = try runner(for: candidate, selection: selection, strict: false)
-        guard selection.isEmpty || a.graph.metadata.sourceFormat == "tensorflow" || b.graph.metadata.sourceFormat == "tensorflow" else {
+        let formats = [a.graph.metadata.sourceFormat, b.graph.metadata.sourceFormat]
+        if selection.selectsNodes, !formats.contains("tensorflow") {
             throw .input(path: reference, message: "--input-node and --output-node choose nodes of TensorFlow graphs; neither model is one")
+        }
+        if selection.describesKeras, !formats.contains("keras") {
+            throw .input(path: reference, message: "--resolution and --classifier-activation describe Keras files; neither model is one")
         }
         guard a.graph.inputs.count == b.graph.inputs.count, a.graph.outputs.count == b.graph.outputs.count else {
             throw .input(path: candidate, message: "has \(b.graph.inputs.count) inputs and \(b.graph.outputs.count) outputs, \(reference) has \(a.graph.inputs.count) and \(a.graph.outputs.count)")
@@ -38,7 +42,7 @@ public enum Execution {
 
     /// `verify MODEL --input X --expected Y`: the core's output against reference outputs.
     public static func verify(model modelPath: String, input inputPath: String, expected expectedPath: String,
-                              layout: TensorLayout?, tolerance: Double, selection: NodeSelection = .init()) throws(MNConvertError) -> VerificationReport {
+                              layout: TensorLayout?, tolerance: Double, selection: ImportOptions = .init()) throws(MNConvertError) -> VerificationReport {
         let runner = try runner(for: modelPath, selection: selection)
         let input = try TensorFiles.read(inputPath)
         let expected = try TensorFiles.read(expectedPath)
@@ -52,8 +56,8 @@ public enum Execution {
     }
 
     /// A runner for the canonicalised graph of any model file.
-    static func runner(for path: String, selection: NodeSelection, strict: Bool = true) throws(MNConvertError) -> ModelRunner {
-        let model = try ModelLoader.load(path, selecting: selection, strict: strict)
+    static func runner(for path: String, selection: ImportOptions, strict: Bool = true) throws(MNConvertError) -> ModelRunner {
+        let model = try ModelLoader.load(path, options: selection, strict: strict)
         let graph = model.format == .mnw ? model.graph : Pipeline.run(model.graph).graph
         do { return try ModelRunner(graph: graph) } catch { throw .input(path: path, message: error.description) }
     }

@@ -2,20 +2,29 @@ import Foundation
 import MNWFormat
 import MobileNetIR
 import ONNXImport
+import KerasImport
 import TensorFlowImport
 
-/// Which nodes of the source to feed and to return, for formats whose graphs can hold several
-/// (TensorFlow GraphDefs); empty lists mean the model's own single input and output.
-public struct NodeSelection: Sendable, Equatable {
+/// What the user says about a source that the file itself may not.
+public struct ImportOptions: Sendable, Equatable {
+    /// TensorFlow graphs: the nodes to feed and to return (empty: the graph's one Placeholder and
+    /// its one sink).
     public var inputs: [String]
     public var outputs: [String]
+    /// Keras: the input side of weights-only files (default 224), or a new side for full models.
+    public var resolution: Int?
+    /// Keras weights-only files with a top: `softmax` (default) or `linear`.
+    public var classifierActivation: String?
 
-    public init(inputs: [String] = [], outputs: [String] = []) {
+    public init(inputs: [String] = [], outputs: [String] = [], resolution: Int? = nil, classifierActivation: String? = nil) {
         self.inputs = inputs
         self.outputs = outputs
+        self.resolution = resolution
+        self.classifierActivation = classifierActivation
     }
 
-    public var isEmpty: Bool { inputs.isEmpty && outputs.isEmpty }
+    var selectsNodes: Bool { !inputs.isEmpty || !outputs.isEmpty }
+    var describesKeras: Bool { resolution != nil || classifierActivation != nil }
 }
 
 /// A model read from disk, as imported (faithful to its source, nothing folded).
@@ -27,16 +36,19 @@ public struct LoadedModel: Sendable {
 
 /// Reads any supported model file.
 public enum ModelLoader {
-    /// Reads and imports `path`. `selection` applies to TensorFlow graphs; for other formats it is
-    /// an error when `strict`, and ignored otherwise (`verify A B` with one TensorFlow graph).
-    public static func load(_ path: String, selecting selection: NodeSelection = .init(), strict: Bool = true) throws(MNConvertError) -> LoadedModel {
+    /// Reads and imports `path`. Options that do not apply to the file's format are an error when
+    /// `strict`, and ignored otherwise (`verify A B` where only one of the two is TensorFlow).
+    public static func load(_ path: String, options: ImportOptions = .init(), strict: Bool = true) throws(MNConvertError) -> LoadedModel {
         let bytes = try readFile(path)
         guard let format = ModelFormat.detect(bytes) else {
             let detail = bytes.isEmpty ? "the file is empty" : "not a model mnconvert recognises (ONNX, TensorFlow .pb, Keras .h5/.keras, .mnw)"
             throw .input(path: path, message: "\(detail); check the path and that the file is complete")
         }
-        guard selection.isEmpty || format == .tensorflowGraphDef || !strict else {
+        if strict, options.selectsNodes, format != .tensorflowGraphDef {
             throw .input(path: path, message: "--input-node and --output-node choose nodes of TensorFlow graphs; this file is \(format.rawValue)")
+        }
+        if strict, options.describesKeras, format != .hdf5, format != .kerasZip {
+            throw .input(path: path, message: "--resolution and --classifier-activation describe Keras files; this file is \(format.rawValue)")
         }
         let graph: Graph
         switch format {
@@ -46,10 +58,11 @@ public enum ModelLoader {
             do { graph = try MNWFile.deserialize(bytes) } catch { throw .input(path: path, message: error.description) }
         case .tensorflowGraphDef:
             do {
-                graph = try TensorFlowImporter.importGraph(from: bytes, options: .init(inputs: selection.inputs, outputs: selection.outputs))
+                graph = try TensorFlowImporter.importGraph(from: bytes, options: .init(inputs: options.inputs, outputs: options.outputs))
             } catch { throw .input(path: path, message: error.description) }
         case .hdf5, .kerasZip:
-            throw .input(path: path, message: "Keras files are recognised but not yet converted by this version of mnconvert; export the model to ONNX with tf2onnx meanwhile")
+            let keras = KerasImporter.Options(resolution: options.resolution, classifierActivation: options.classifierActivation ?? "softmax")
+            do { graph = try KerasImporter.importModel(at: path, options: keras) } catch { throw .input(path: path, message: error.description) }
         }
         return LoadedModel(path: path, format: format, graph: graph)
     }

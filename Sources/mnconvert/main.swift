@@ -48,7 +48,12 @@ struct VerificationOptions: ParsableArguments {
     }
 }
 
-/// Nodes to feed and return in TensorFlow graphs that hold several.
+enum ClassifierActivation: String, ExpressibleByArgument, CaseIterable {
+    case softmax, linear
+}
+
+/// What a source file may not say about itself: the nodes of a TensorFlow graph with several,
+/// the resolution and classifier of a Keras weights-only file.
 struct NodeOptions: ParsableArguments {
     @Option(name: .customLong("input-node"), help: "TensorFlow graphs: the node to feed (default: the graph's one Placeholder).")
     var inputNodes: [String] = []
@@ -56,13 +61,25 @@ struct NodeOptions: ParsableArguments {
     @Option(name: .customLong("output-node"), help: "TensorFlow graphs: the node to return (default: the graph's one sink).")
     var outputNodes: [String] = []
 
-    var selection: NodeSelection { NodeSelection(inputs: inputNodes, outputs: outputNodes) }
+    @Option(help: "Keras files: the input side (weights-only files: default 224).")
+    var resolution: Int?
+
+    @Option(help: "Keras weights-only files: the classifier's activation, softmax (default) or linear.")
+    var classifierActivation: ClassifierActivation?
+
+    func validate() throws {
+        if let resolution, !(1...8192).contains(resolution) { throw ValidationError("--resolution must be between 1 and 8192") }
+    }
+
+    var selection: ImportOptions {
+        ImportOptions(inputs: inputNodes, outputs: outputNodes, resolution: resolution, classifierActivation: classifierActivation?.rawValue)
+    }
 }
 
 struct Convert: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Import a model, fold it into canonical form, verify it, and write .mnw.",
-        discussion: "The input format (ONNX, TensorFlow .pb, .mnw) is read from the file's content. Nothing is written unless verification passes.")
+        discussion: "The input format (ONNX, TensorFlow .pb, Keras .h5 / .weights.h5 / .keras, .mnw) is read from the file's content. Nothing is written unless verification passes.")
 
     @Argument(help: "The source model.")
     var input: String
@@ -96,7 +113,9 @@ struct Convert: ParsableCommand {
         options.samples = verification.samples
         options.seed = verification.seed
         options.tolerance = verification.tolerance
-        options.selection = NodeSelection(inputs: inputNode + nodes.inputNodes, outputs: outputNode + nodes.outputNodes)
+        options.selection = nodes.selection
+        options.selection.inputs += inputNode
+        options.selection.outputs += outputNode
         let result: Conversion.Result
         do { result = try Conversion.convert(input, to: output, options: options) } catch { fail(error) }
         if json, let report = result.verification {

@@ -48,7 +48,7 @@ final class ConversionTests: XCTestCase {
         ]
         for (model, output, expected) in cases {
             var options = Conversion.Options()
-            options.selection = NodeSelection(outputs: output.map { [$0] } ?? [])
+            options.selection = ImportOptions(outputs: output.map { [$0] } ?? [])
             let mnw = out("model.mnw")
             let result = try Conversion.convert(Fixtures.path(model), to: mnw, options: options)
             XCTAssertTrue(try XCTUnwrap(result.verification).agrees, model)

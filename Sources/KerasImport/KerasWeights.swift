@@ -1,0 +1,74 @@
+import HDF5
+import MobileNetIR
+
+/// Where a Keras file keeps each layer's weights.
+///
+/// - Legacy HDF5 (Keras 2 and Keras 3's `.h5`): a group per layer name under `model_weights`
+///   (full model) or the root (weights only), whose `weight_names` attribute lists its datasets
+///   in the layer's own order (`conv1/kernel:0`, `conv1_bn/gamma:0`, ...).
+/// - Keras 3 (`.weights.h5`, and inside `.keras`): `layers/<class>[_<n>]/vars/<i>`, named after the
+///   layer's class in snake case and numbered per class in the model's layer order
+///   (`batch_normalization`, `batch_normalization_1`, ...).
+///
+/// Weights are returned as stored, in Keras's layouts; the layer table converts them.
+struct KerasWeights {
+    enum Layout {
+        case legacy(root: String)
+        case keras3
+    }
+
+    let file: HDF5File
+    let layout: Layout
+
+    /// The weights of `layer`, which is the `classIndex`-th layer of its class in the model.
+    func weights(of layer: KerasLayer, classIndex: Int) throws(KerasImportError) -> [Tensor] {
+        do throws(HDF5Error) {
+            switch layout {
+            case .legacy(let root):
+                let group = root.isEmpty ? layer.name : "\(root)/\(layer.name)"
+                guard file.exists(group), try file.hasAttribute("weight_names", of: group) else { return [] }
+                let names: [String]
+                do throws(HDF5Error) {
+                    names = try file.stringArrayAttribute("weight_names", of: group)
+                } catch .unexpectedType {
+                    // A layer without weights has an empty weight_names, which h5py stores as an empty float array.
+                    guard try file.numericAttribute("weight_names", of: group).isEmpty else {
+                        throw .unexpectedType(object: group, detail: "weight_names is neither strings nor empty")
+                    }
+                    return []
+                }
+                return try names.map { name throws(HDF5Error) in
+                    let (shape, values) = try file.readFloats("\(group)/\(name)")
+                    return Tensor(shape: shape, data: values)
+                }
+            case .keras3:
+                let group = "layers/\(Self.snakeCase(layer.className))\(classIndex == 0 ? "" : "_\(classIndex)")/vars"
+                guard file.exists(group) else { return [] }
+                let indices = try file.children(of: group).compactMap(Int.init).sorted()
+                return try indices.map { index throws(HDF5Error) in
+                    let (shape, values) = try file.readFloats("\(group)/\(index)")
+                    return Tensor(shape: shape, data: values)
+                }
+            }
+        } catch {
+            throw .unreadable("reading the weights of layer '\(layer.name)' failed (\(error.description))")
+        }
+    }
+
+    /// Keras's `to_snake_case` of a class name: `DepthwiseConv2D` -> `depthwise_conv2d`,
+    /// `ReLU` -> `re_lu`, `BatchNormalization` -> `batch_normalization`.
+    static func snakeCase(_ name: String) -> String {
+        let characters = Array(name)
+        var result = ""
+        for (i, c) in characters.enumerated() {
+            if c.isUppercase, i > 0 {
+                let previous = characters[i - 1]
+                let nextIsLower = i + 1 < characters.count && characters[i + 1].isLowercase
+                // A capital that starts a word (followed by a lower-case letter), or follows a lower-case letter.
+                if previous.isLowercase || (nextIsLower && previous != "_") { result.append("_") }
+            }
+            result.append(c)
+        }
+        return result.lowercased()
+    }
+}
