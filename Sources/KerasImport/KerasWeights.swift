@@ -22,14 +22,29 @@ struct KerasWeights {
 
     /// The weights of `layer`, which is the `classIndex`-th layer of its class in the model.
     func weights(of layer: KerasLayer, classIndex: Int) throws(KerasImportError) -> [Tensor] {
+        let paths = try datasetPaths(of: layer, classIndex: classIndex)
+        return try paths.map { (path) throws(KerasImportError) in
+            guard file.exists(path) else {
+                throw .missingWeights(layer: layer.name, detail: "weight '\(path)' is not in the file")
+            }
+            do throws(HDF5Error) {
+                let (shape, values) = try file.readFloats(path)
+                return Tensor(shape: shape, data: values)
+            } catch {
+                throw .unreadable("reading weight '\(path)' of layer '\(layer.name)' failed (\(error.description))")
+            }
+        }
+    }
+
+    /// The paths of the layer's weight datasets, in the layer's order.
+    private func datasetPaths(of layer: KerasLayer, classIndex: Int) throws(KerasImportError) -> [String] {
         do throws(HDF5Error) {
             switch layout {
             case .legacy(let root):
                 let group = root.isEmpty ? layer.name : "\(root)/\(layer.name)"
                 guard file.exists(group), try file.hasAttribute("weight_names", of: group) else { return [] }
-                let names: [String]
                 do throws(HDF5Error) {
-                    names = try file.stringArrayAttribute("weight_names", of: group)
+                    return try file.stringArrayAttribute("weight_names", of: group).map { "\(group)/\($0)" }
                 } catch .unexpectedType {
                     // A layer without weights has an empty weight_names, which h5py stores as an empty float array.
                     guard try file.numericAttribute("weight_names", of: group).isEmpty else {
@@ -37,27 +52,22 @@ struct KerasWeights {
                     }
                     return []
                 }
-                return try names.map { name throws(HDF5Error) in
-                    let (shape, values) = try file.readFloats("\(group)/\(name)")
-                    return Tensor(shape: shape, data: values)
-                }
             case .keras3:
-                let group = "layers/\(Self.snakeCase(layer.className))\(classIndex == 0 ? "" : "_\(classIndex)")/vars"
+                let group = "layers/\(KerasWeightsNaming.snakeCase(layer.className))\(classIndex == 0 ? "" : "_\(classIndex)")/vars"
                 guard file.exists(group) else { return [] }
-                let indices = try file.children(of: group).compactMap(Int.init).sorted()
-                return try indices.map { index throws(HDF5Error) in
-                    let (shape, values) = try file.readFloats("\(group)/\(index)")
-                    return Tensor(shape: shape, data: values)
-                }
+                return try file.children(of: group).compactMap(Int.init).sorted().map { "\(group)/\($0)" }
             }
         } catch {
-            throw .unreadable("reading the weights of layer '\(layer.name)' failed (\(error.description))")
+            throw .unreadable("reading the weight list of layer '\(layer.name)' failed (\(error.description))")
         }
     }
+}
 
+/// How Keras 3 names a layer's weights group.
+public enum KerasWeightsNaming {
     /// Keras's `to_snake_case` of a class name: `DepthwiseConv2D` -> `depthwise_conv2d`,
     /// `ReLU` -> `re_lu`, `BatchNormalization` -> `batch_normalization`.
-    static func snakeCase(_ name: String) -> String {
+    public static func snakeCase(_ name: String) -> String {
         let characters = Array(name)
         var result = ""
         for (i, c) in characters.enumerated() {

@@ -2,7 +2,7 @@
 public enum ModelFormat: String, Sendable, CaseIterable {
     case onnx
     case tensorflowGraphDef = "tensorflow"
-    case hdf5
+    case hdf5 = "keras-hdf5"
     case kerasZip = "keras"
     case mnw
 

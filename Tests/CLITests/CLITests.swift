@@ -119,6 +119,18 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(onnx.status, 2, "node selection is for TensorFlow graphs")
     }
 
+    func testKerasWeightsOnlyFileWithOptions() throws {
+        let weights = "Tests/Fixtures/keras/mobilenet_v1_0.25_128_c37_keras2_weights.h5"
+        let converted = try mnconvert(weights, out("w.mnw"), "--resolution", "128", "--classifier-activation", "linear")
+        XCTAssertEqual(converted.status, 0, converted.stderr)
+        XCTAssertTrue(converted.stdout.contains("[4, 37]"), converted.stdout)
+        let refused = try mnconvert("Tests/Fixtures/bad-keras/conv_dw_7_5x5_weights.h5", out("never.mnw"))
+        XCTAssertEqual(refused.status, 2)
+        XCTAssertEqual(refused.stderr, "mnconvert: error: Tests/Fixtures/bad-keras/conv_dw_7_5x5_weights.h5: layer 'conv_dw_7': kernel has shape [5, 5, 128, 1], expected [3, 3, 128, 1]\n")
+        XCTAssertEqual(try mnconvert("Examples/mobilenet_v1_0.25_128.onnx", out("x.mnw"), "--resolution", "96").status, 2,
+                       "--resolution describes Keras files")
+    }
+
     func testUsageErrorIsStatus64() throws {
         XCTAssertEqual(try mnconvert("verify", "a.onnx").status, 64)
         XCTAssertEqual(try mnconvert("run", "a.onnx").status, 64)

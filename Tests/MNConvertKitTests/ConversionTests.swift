@@ -62,6 +62,30 @@ final class ConversionTests: XCTestCase {
         }
     }
 
+    func testConvertedKerasFilesMatchKeras() throws {
+        let input = Fixtures.path("keras-tf2onnx/input_nhwc.npy")
+        let cases: [(model: String, resolution: Int?, expected: String)] = [
+            ("keras/mobilenet_v1_0.25_128_c37.keras", nil, "keras-tf2onnx/output_keras.npy"),
+            ("keras/mobilenet_v1_0.25_128_c37.weights.h5", 128, "keras-tf2onnx/output_keras.npy"),
+            ("keras/mobilenet_v1_0.25_128_c37_keras3_legacy.h5", nil, "keras-tf2onnx/output_keras.npy"),
+            ("keras/mobilenet_v1_0.25_128_c37_keras2.h5", nil, "keras/output_tf_keras.npy"),
+            ("keras/mobilenet_v1_0.25_128_c37_keras2_weights.h5", 128, "keras/output_tf_keras.npy"),
+            ("keras/mobilenet_v1_0.25_128_notop.keras", nil, "keras/output_notop.npy"),
+            ("keras/mobilenet_v1_0.25_128_dm2_c11.weights.h5", nil, "keras/output_dm2.npy"),
+        ]
+        for (model, resolution, expected) in cases {
+            var options = Conversion.Options()
+            options.selection.resolution = resolution
+            let mnw = out("model.mnw")
+            let result = try Conversion.convert(Fixtures.path(model), to: mnw, options: options)
+            XCTAssertTrue(try XCTUnwrap(result.verification).agrees, model)
+            XCTAssertTrue(result.graph.nodes.allSatisfy { $0.op.name != "batch_norm" }, "\(model): every BatchNorm folded")
+            let reference = try Fixtures.tensor(expected)
+            assertClose(try Execution.run(model: Fixtures.path(model), input: input, output: out("y.npy"), layout: nil), reference, model)
+            assertClose(try Execution.run(model: mnw, input: input, output: out("y.npy"), layout: nil), reference, "\(model) as .mnw")
+        }
+    }
+
     func testTheMNWInputTakesTheSourceLayoutByDefaultAndNCHWOnRequest() throws {
         let mnw = out("model.mnw")
         _ = try Conversion.convert(Fixtures.path("keras-tf2onnx/mobilenet_v1_0.25_128_c37_opset13.onnx"), to: mnw, options: .init())
@@ -96,10 +120,18 @@ final class ConversionTests: XCTestCase {
         let truncatedGraph = out("truncated.pb")
         _ = FileManager.default.createFile(atPath: truncatedGraph, contents: Data(graphDef.prefix(graphDef.count / 2)))
         paths.append(truncatedGraph)
+        for fixture in ["keras/mobilenet_v1_0.25_128_c37.keras", "keras/mobilenet_v1_0.25_128_c37_keras2.h5"] {
+            let bytes = try Fixtures.bytes(fixture)
+            let truncated = out("truncated-" + URL(fileURLWithPath: fixture).lastPathComponent)
+            _ = FileManager.default.createFile(atPath: truncated, contents: Data(bytes.prefix(bytes.count / 2)))
+            paths.append(truncated)
+        }
+        paths += ["bad-keras/leaky_relu.keras", "bad-keras/missing_weight.h5", "bad-keras/conv_dw_7_5x5_weights.h5",
+                  "hdf5/strings_and_datasets.h5"].map(Fixtures.path)
         paths += ["bad-tensorflow/training_batch_norm.pb", "bad-tensorflow/unsupported_op.pb", "bad-tensorflow/variable_weight.pb",
                   "tensorflow/slim_mobilenet_v1_0.25_128.pb"].map(Fixtures.path)
         paths += ["bad-onnx/unsupported_op.onnx", "bad-onnx/nan_weight.onnx", "bad-onnx/absurd_dims.onnx", "bad-onnx/absurd_input.onnx",
-                  "bad-onnx/opset_99.onnx", "bad-onnx/reflect_pad.onnx", "bad-onnx/external_data.onnx", "hdf5/tiny_keras3_legacy.h5",
+                  "bad-onnx/opset_99.onnx", "bad-onnx/reflect_pad.onnx", "bad-onnx/external_data.onnx",
                   "keras-tf2onnx/input_nhwc.npy"].map(Fixtures.path)
         paths.append(out("does-not-exist.onnx"))
         paths.append(directory.path)
@@ -147,6 +179,8 @@ final class ConversionTests: XCTestCase {
             XCTAssertEqual(ModelFormat.detect(try Fixtures.bytes("tensorflow/\(graph).pb")), .tensorflowGraphDef, graph)
         }
         XCTAssertEqual(ModelFormat.detect([0x50, 0x4B, 0x03, 0x04, 0, 0]), .kerasZip)
+        XCTAssertEqual(ModelFormat.detect(try Fixtures.bytes("keras/mobilenet_v1_0.25_128_c37.keras")), .kerasZip)
+        XCTAssertEqual(ModelFormat.detect(try Fixtures.bytes("keras/mobilenet_v1_0.25_128_c37.weights.h5")), .hdf5)
         // A GraphDef: field 1 (NodeDef) holding name "x" and op "Const".
         XCTAssertEqual(ModelFormat.detect([0x0A, 0x0A, 0x0A, 0x01, 0x78, 0x12, 0x05] + Array("Const".utf8)), .tensorflowGraphDef)
         XCTAssertNil(ModelFormat.detect([]))
