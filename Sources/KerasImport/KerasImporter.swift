@@ -118,38 +118,30 @@ struct KerasGraphBuilder {
     var irNodes: [Node] = []
     var constants: [String: Tensor] = [:]
     var graphInputs: [GraphInput] = []
-    private var claimed: Set<String> = []
+    private var names = NameTable()
 
     init(resolution: Int?) { self.resolution = resolution }
 
     mutating func finish(outputs: [String], producer: String) throws(KerasImportError) -> Graph {
-        var names: [String] = []
+        var outputNames: [String] = []
         for output in outputs {
             guard let value = values[output] else { throw .invalidConfig("output layer '\(output)' is not computed") }
             // Returned in Keras's layout, under the layer's name.
             if value.permuted {
                 irNodes.append(Node(name: output, op: .transpose(perm: [0, 2, 3, 1]), inputs: [value.name], outputs: [reserve("\(output):0")]))
-                names.append(irNodes.last!.output)
+                outputNames.append(irNodes.last!.output)
             } else {
-                names.append(value.name)
+                outputNames.append(value.name)
             }
         }
-        let graph = Graph(inputs: graphInputs, outputs: names, nodes: irNodes, constants: constants,
+        let graph = Graph(inputs: graphInputs, outputs: outputNames, nodes: irNodes, constants: constants,
                           metadata: Metadata(sourceFormat: "keras", producer: producer, sourceInputLayout: graphInputs.first?.layout ?? nil))
             .removingUnusedConstants()
         do { try graph.validate() } catch { throw .invalidConfig(error.description) }
         return graph
     }
 
-    mutating func reserve(_ base: String) -> String {
-        var name = base, suffix = 1
-        while claimed.contains(name) {
-            name = "\(base)_\(suffix)"
-            suffix += 1
-        }
-        claimed.insert(name)
-        return name
-    }
+    mutating func reserve(_ base: String) -> String { names.claim(base) }
 
     mutating func emit(_ layer: String, _ op: Op, _ inputs: [String], suffix: String? = nil) -> String {
         let name = suffix.map { "\(layer)/\($0)" } ?? layer

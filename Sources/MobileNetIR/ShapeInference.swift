@@ -171,16 +171,22 @@ extension Graph {
 
     /// Numpy broadcasting of two shapes.
     public static func broadcast(_ a: [Int], _ b: [Int], node: Node) throws(IRError) -> [Int] {
-        let rank = max(a.count, b.count)
-        let pa = Array(repeating: 1, count: rank - a.count) + a
-        let pb = Array(repeating: 1, count: rank - b.count) + b
-        var out: [Int] = []
-        for (da, db) in zip(pa, pb) {
-            guard da == db || da == 1 || db == 1 else {
-                throw .shapeMismatch(node: node.name, op: node.op.name, detail: "cannot broadcast \(a) with \(b)")
-            }
-            out.append(da == 1 ? db : da)
+        guard let shape = broadcastShape(a, b) else {
+            throw .shapeMismatch(node: node.name, op: node.op.name, detail: "cannot broadcast \(a) with \(b)")
         }
-        return out
+        return shape
     }
+}
+
+/// The numpy broadcast of two shapes, or nil when they do not broadcast.
+public func broadcastShape(_ a: [Int], _ b: [Int]) -> [Int]? {
+    let rank = max(a.count, b.count)
+    let pa = Array(repeating: 1, count: rank - a.count) + a
+    let pb = Array(repeating: 1, count: rank - b.count) + b
+    var out: [Int] = []
+    for (da, db) in zip(pa, pb) {
+        guard da == db || da == 1 || db == 1 else { return nil }
+        out.append(da == 1 ? db : da)
+    }
+    return out
 }

@@ -6,18 +6,10 @@ extension Tensor {
         for axis in shape.indices.dropLast().reversed() { strides[axis] = strides[axis + 1] * shape[axis + 1] }
         let outShape = perm.map { shape[$0] }
         var out = [Float](repeating: 0, count: count)
-        var index = [Int](repeating: 0, count: rank)
-        for i in 0..<count {
+        forEachIndex(outShape) { i, index in
             var source = 0
             for axis in perm.indices { source += index[axis] * strides[perm[axis]] }
             out[i] = data[source]
-            var axis = rank - 1
-            while axis >= 0 {
-                index[axis] += 1
-                if index[axis] < outShape[axis] { break }
-                index[axis] = 0
-                axis -= 1
-            }
         }
         return Tensor(shape: outShape, data: out)
     }

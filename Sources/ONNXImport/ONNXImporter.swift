@@ -35,14 +35,14 @@ struct ONNXGraphBuilder {
     var graphInputs: [GraphInput] = []
     /// Every value name read by some node or returned by the graph: only these are checked for NaN.
     var referenced: Set<String> = []
-    private var usedNames: Set<String> = []
+    private var names = NameTable()
 
     init(opset: Int) { self.opset = opset }
 
     mutating func build(_ model: ONNXModel) throws(ONNXImportError) -> Graph {
         let graph = model.graph
         referenced = Set(graph.nodes.flatMap(\.inputs) + graph.outputs.map(\.name))
-        usedNames = Set(graph.nodes.flatMap(\.outputs) + graph.inputs.map(\.name) + graph.initializers.map(\.name))
+        names = NameTable(taken: graph.nodes.flatMap(\.outputs) + graph.inputs.map(\.name) + graph.initializers.map(\.name))
         for tensor in graph.initializers { try addConstant(tensor, as: tensor.name) }
 
         let initializerNames = Set(graph.initializers.map(\.name))
@@ -82,15 +82,7 @@ struct ONNXGraphBuilder {
     }
 
     /// A name no value of the source uses, derived from `base`.
-    mutating func freshName(_ base: String) -> String {
-        var name = base, suffix = 1
-        while usedNames.contains(name) {
-            name = "\(base)_\(suffix)"
-            suffix += 1
-        }
-        usedNames.insert(name)
-        return name
-    }
+    mutating func freshName(_ base: String) -> String { names.claim(base) }
 
     mutating func emit(_ node: ONNXNode, _ op: Op, inputs: [String]) {
         nodes.append(Node(name: node.displayName, op: op, inputs: inputs, outputs: [node.outputs[0]]))

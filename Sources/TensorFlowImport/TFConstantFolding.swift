@@ -83,23 +83,9 @@ extension TFGraphBuilder {
 
     /// Numpy-broadcast arithmetic on two constants, in `Double`.
     private func elementwise(_ node: TFNode, _ a: TFTensor, _ b: TFTensor) throws(TensorFlowImportError) -> TFTensor {
-        let rank = max(a.shape.count, b.shape.count)
-        let pa = Array(repeating: 1, count: rank - a.shape.count) + a.shape
-        let pb = Array(repeating: 1, count: rank - b.shape.count) + b.shape
-        var shape: [Int] = []
-        for (x, y) in zip(pa, pb) {
-            guard x == y || x == 1 || y == 1 else { throw invalid(node, "cannot broadcast \(a.shape) with \(b.shape)") }
-            shape.append(x == 1 ? y : x)
-        }
-        func strides(_ padded: [Int]) -> [Int] {
-            var result = [Int](repeating: 0, count: rank), stride = 1
-            for axis in (0..<rank).reversed() {
-                result[axis] = padded[axis] == 1 ? 0 : stride
-                stride *= padded[axis]
-            }
-            return result
-        }
-        let (sa, sb) = (strides(pa), strides(pb))
+        guard let shape = broadcastShape(a.shape, b.shape) else { throw invalid(node, "cannot broadcast \(a.shape) with \(b.shape)") }
+        let rank = shape.count
+        let (sa, sb) = (broadcastStrides(a.shape, rank: rank), broadcastStrides(b.shape, rank: rank))
         let (va, vb) = (a.floats, b.floats)
         let op: (Double, Double) -> Double = switch node.op {
         case "Add", "AddV2": { $0 + $1 }
@@ -109,23 +95,14 @@ extension TFGraphBuilder {
         case "Maximum": { max($0, $1) }
         default: { min($0, $1) }
         }
-        let count = shape.reduce(1, *)
-        var result = [Double](repeating: 0, count: count)
-        var index = [Int](repeating: 0, count: rank)
-        for i in 0..<count {
+        var result = [Double](repeating: 0, count: shape.reduce(1, *))
+        forEachIndex(shape) { i, index in
             var ia = 0, ib = 0
             for axis in 0..<rank {
                 ia += index[axis] * sa[axis]
                 ib += index[axis] * sb[axis]
             }
             result[i] = op(Double(va[ia]), Double(vb[ib]))
-            var axis = rank - 1
-            while axis >= 0 {
-                index[axis] += 1
-                if index[axis] < shape[axis] { break }
-                index[axis] = 0
-                axis -= 1
-            }
         }
         if a.ints != nil, b.ints != nil { return TFTensor(shape: shape, values: .int64(result.map { Int64($0) })) }
         return TFTensor(shape: shape, values: .float(result.map { Float($0) }))

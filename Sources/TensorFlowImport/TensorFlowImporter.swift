@@ -47,7 +47,7 @@ struct TFGraphBuilder {
     var graphInputs: [GraphInput] = []
     var fedNodes: Set<String> = []
     /// IR value names taken so far.
-    private var claimed: Set<String> = []
+    private var names = NameTable()
 
     init(nodes: [TFNode]) {
         var byName: [String: TFNode] = [:]
@@ -174,15 +174,7 @@ struct TFGraphBuilder {
 
     /// An IR value name not yet taken, `base` itself when it is free. Every reference goes
     /// through `values`, so any unique name serves.
-    mutating func reserve(_ base: String) -> String {
-        var name = base, suffix = 1
-        while claimed.contains(name) {
-            name = "\(base)_\(suffix)"
-            suffix += 1
-        }
-        claimed.insert(name)
-        return name
-    }
+    mutating func reserve(_ base: String) -> String { names.claim(base) }
 
     /// Emits `op` on `inputs` for the TensorFlow node `name`; returns the output's IR name.
     mutating func emit(_ name: String, _ op: Op, _ inputs: [String], suffix: String? = nil) -> String {

@@ -88,32 +88,3 @@ struct ReferenceBinary: PreparedKernel {
         }
     }
 }
-
-/// Strides of `shape` right-aligned to `rank` axes, 0 on broadcast (size-1 or missing) axes.
-func broadcastStrides(_ shape: [Int], rank: Int) -> [Int] {
-    let padded = Array(repeating: 1, count: rank - shape.count) + shape
-    var strides = [Int](repeating: 0, count: rank)
-    var stride = 1
-    for axis in (0..<rank).reversed() {
-        strides[axis] = padded[axis] == 1 ? 0 : stride
-        stride *= padded[axis]
-    }
-    return strides
-}
-
-/// Calls `body` with each flat index of `shape` and its multi-index, in row-major order.
-func forEachIndex(_ shape: [Int], _ body: (Int, [Int]) -> Void) {
-    let total = shape.reduce(1, *)
-    guard total > 0 else { return }
-    var index = [Int](repeating: 0, count: shape.count)
-    for i in 0..<total {
-        body(i, index)
-        var axis = shape.count - 1
-        while axis >= 0 {
-            index[axis] += 1
-            if index[axis] < shape[axis] { break }
-            index[axis] = 0
-            axis -= 1
-        }
-    }
-}

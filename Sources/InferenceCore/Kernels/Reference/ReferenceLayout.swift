@@ -1,3 +1,5 @@
+import MobileNetIR
+
 /// Copies its input: reshape, flatten, squeeze, unsqueeze and identity change only the shape.
 struct ReferenceCopy: PreparedKernel {
     func run(_ inputs: [UnsafeBufferPointer<Float>], _ output: UnsafeMutableBufferPointer<Float>) {

@@ -1,3 +1,5 @@
+import MobileNetIR
+
 /// Mean over a set of axes (what global average pooling is, over H and W). Sums in `Double`.
 struct ReferenceReduceMean: PreparedKernel {
     let shape: [Int]
