@@ -47,12 +47,13 @@ let package = Package(
         .target(name: "MNWFormat", dependencies: ["MobileNetIR"]),
         .target(name: "GraphPasses", dependencies: ["MobileNetIR"]),
         .target(name: "InferenceCore", dependencies: ["MobileNetIR"], swiftSettings: vectorISA),
+        .target(name: "MobileNetV1", dependencies: ["MobileNetIR"]),
 
         // Comparison of outputs, then the use cases the CLI calls, then the CLI.
         .target(name: "Verification", dependencies: ["MobileNetIR", "InferenceCore"]),
         .target(
             name: "MNConvertKit",
-            dependencies: ["MobileNetIR", "ONNXImport", "TensorFlowImport", "KerasImport", "MNWFormat", "GraphPasses", "InferenceCore", "Verification"]
+            dependencies: ["MobileNetIR", "ONNXImport", "TensorFlowImport", "KerasImport", "MNWFormat", "GraphPasses", "InferenceCore", "MobileNetV1", "Verification"]
         ),
         .executableTarget(
             name: "mnconvert",
@@ -65,6 +66,7 @@ let package = Package(
         .testTarget(name: "ONNXImportTests", dependencies: ["ONNXImport", "InferenceCore", "TestSupport"]),
         .testTarget(name: "TensorFlowImportTests", dependencies: ["TensorFlowImport", "InferenceCore", "TestSupport"]),
         .testTarget(name: "KerasImportTests", dependencies: ["KerasImport", "InferenceCore", "TestSupport"]),
+        .testTarget(name: "MobileNetV1Tests", dependencies: ["MobileNetV1", "GraphPasses", "ONNXImport", "TestSupport"]),
         .testTarget(name: "GraphPassesTests", dependencies: ["GraphPasses", "InferenceCore", "TestSupport"]),
         .testTarget(name: "InferenceCoreTests", dependencies: ["InferenceCore", "TestSupport"]),
         .testTarget(name: "MNWFormatTests", dependencies: ["MNWFormat", "TestSupport"]),

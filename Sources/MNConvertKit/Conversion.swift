@@ -2,6 +2,7 @@ import GraphPasses
 import InferenceCore
 import MNWFormat
 import MobileNetIR
+import MobileNetV1
 import Verification
 
 /// `mnconvert IN OUT`: import, canonicalise, verify, write.
@@ -32,7 +33,10 @@ public enum Conversion {
             throw .output(path: outputPath, message: "unknown output format; mnconvert writes .mnw files (name the output *.mnw)")
         }
         let source = try ModelLoader.load(inputPath, options: options.selection)
-        let (graph, passes) = options.fold ? Pipeline.run(source.graph) : (source.graph, [])
+        var (graph, passes) = options.fold ? Pipeline.run(source.graph) : (source.graph, [])
+        if case .success(let model) = MobileNetV1Recognizer.recognize(graph) {
+            graph.metadata.properties.merge(model.properties) { _, new in new }
+        }
 
         var report: VerificationReport?
         if options.verify {
@@ -66,3 +70,7 @@ extension MNWError {
 
 /// The verification report, as the CLI prints it.
 public typealias VerificationReport = Verification.VerificationReport
+
+/// The per-layer report and the cost report, as the CLI prints them.
+public typealias PerLayerReport = Verification.PerLayerReport
+public typealias CostReport = MobileNetV1.CostReport

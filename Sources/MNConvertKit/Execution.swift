@@ -27,7 +27,7 @@ public enum Execution {
             throw .input(path: reference, message: "--input-node and --output-node choose nodes of TensorFlow graphs; neither model is one")
         }
         if selection.describesKeras, !formats.contains("keras") {
-            throw .input(path: reference, message: "--resolution and --classifier-activation describe Keras files; neither model is one")
+            throw .input(path: reference, message: "--classifier-activation describes Keras weights-only files; neither model is one")
         }
         guard a.graph.inputs.count == b.graph.inputs.count, a.graph.outputs.count == b.graph.outputs.count else {
             throw .input(path: candidate, message: "has \(b.graph.inputs.count) inputs and \(b.graph.outputs.count) outputs, \(reference) has \(a.graph.inputs.count) and \(a.graph.outputs.count)")

@@ -11,7 +11,8 @@ public struct ImportOptions: Sendable, Equatable {
     /// its one sink).
     public var inputs: [String]
     public var outputs: [String]
-    /// Keras: the input side of weights-only files (default 224), or a new side for full models.
+    /// The input side to declare (rank-4 inputs of any format); for Keras weights-only files,
+    /// which carry none, the default is 224.
     public var resolution: Int?
     /// Keras weights-only files with a top: `softmax` (default) or `linear`.
     public var classifierActivation: String?
@@ -24,7 +25,7 @@ public struct ImportOptions: Sendable, Equatable {
     }
 
     var selectsNodes: Bool { !inputs.isEmpty || !outputs.isEmpty }
-    var describesKeras: Bool { resolution != nil || classifierActivation != nil }
+    var describesKeras: Bool { classifierActivation != nil }
 }
 
 /// A model read from disk, as imported (faithful to its source, nothing folded).
@@ -48,7 +49,7 @@ public enum ModelLoader {
             throw .input(path: path, message: "--input-node and --output-node choose nodes of TensorFlow graphs; this file is \(format.rawValue)")
         }
         if strict, options.describesKeras, format != .hdf5, format != .kerasZip {
-            throw .input(path: path, message: "--resolution and --classifier-activation describe Keras files; this file is \(format.rawValue)")
+            throw .input(path: path, message: "--classifier-activation describes Keras weights-only files; this file is \(format.rawValue)")
         }
         let graph: Graph
         switch format {
@@ -64,7 +65,7 @@ public enum ModelLoader {
             let keras = KerasImporter.Options(resolution: options.resolution, classifierActivation: options.classifierActivation ?? "softmax")
             do { graph = try KerasImporter.importModel(at: path, options: keras) } catch { throw .input(path: path, message: error.description) }
         }
-        return LoadedModel(path: path, format: format, graph: graph)
+        return LoadedModel(path: path, format: format, graph: options.resolution.map { graph.declaringResolution($0) } ?? graph)
     }
 
     /// The whole file, or an input error that says why not.
@@ -78,5 +79,18 @@ public enum ModelLoader {
             throw .input(path: path, message: "cannot be read (check its permissions)")
         }
         return Array(data)
+    }
+}
+
+extension Graph {
+    /// The graph with every rank-4 input's height and width declared as `side`.
+    func declaringResolution(_ side: Int) -> Graph {
+        var copy = self
+        for i in copy.inputs.indices where copy.inputs[i].shape.count == 4 {
+            let (h, w) = copy.inputs[i].layout == .nhwc ? (1, 2) : (2, 3)
+            copy.inputs[i].shape[h] = side
+            copy.inputs[i].shape[w] = side
+        }
+        return copy
     }
 }

@@ -13,20 +13,27 @@ public enum Comparison {
     public static func compare(reference: ModelRunner, candidate: ModelRunner, referenceName: String, candidateName: String,
                                samples: Int, seed: UInt64, tolerance: Double, fallbackSide: Int = 224) throws(InferenceError) -> VerificationReport {
         let layout = reference.defaultLayout
-        var random = RandomInputs(seed: seed)
-        var inputs: [Tensor] = []
-        for index in reference.graph.inputs.indices {
-            let shape = reference.inputShape(index, batch: samples, layout: layout, fallbackSide: fallbackSide)
-            guard let count = checkedElementCount(shape, limit: sampleLimit) else {
-                throw .inputTooLarge(name: reference.graph.inputs[index].name, shape: shape, limit: sampleLimit)
-            }
-            guard count > 0 else { throw .inputShape(name: reference.graph.inputs[index].name, expected: reference.graph.inputs[index].shape, got: shape) }
-            inputs.append(random.tensor(shape: shape))
-        }
+        let inputs = try randomInputs(for: reference, samples: samples, seed: seed, fallbackSide: fallbackSide)
         let expected = try reference.run(inputs, layout: layout).outputs
         let got = try candidate.run(inputs, layout: layout).outputs
         return report(expected: expected, got: got, names: reference.graph.outputs, referenceName: referenceName,
                       candidateName: candidateName, samples: samples, seed: seed, tolerance: tolerance)
+    }
+
+    /// `samples` seeded inputs for `model`'s inputs, in the layout its users feed, refusing
+    /// declared shapes too large to generate.
+    static func randomInputs(for model: ModelRunner, samples: Int, seed: UInt64, fallbackSide: Int) throws(InferenceError) -> [Tensor] {
+        var random = RandomInputs(seed: seed)
+        var inputs: [Tensor] = []
+        for (index, input) in model.graph.inputs.enumerated() {
+            let shape = model.inputShape(index, batch: samples, layout: model.defaultLayout, fallbackSide: fallbackSide)
+            guard let count = checkedElementCount(shape, limit: sampleLimit) else {
+                throw .inputTooLarge(name: input.name, shape: shape, limit: sampleLimit)
+            }
+            guard count > 0 else { throw .inputShape(name: input.name, expected: input.shape, got: shape) }
+            inputs.append(random.tensor(shape: shape))
+        }
+        return inputs
     }
 
     /// Builds a report from outputs already computed; outputs whose shapes differ count as

@@ -18,7 +18,7 @@ struct MNConvert: ParsableCommand {
             Exit status: 0 success, 2 an input cannot be read or converted faithfully, \
             3 the models disagree, 4 an output cannot be written, 64 a usage error.
             """,
-        subcommands: [Convert.self, Run.self, Verify.self],
+        subcommands: [Convert.self, Run.self, Verify.self, Info.self],
         defaultSubcommand: Convert.self)
 }
 
@@ -61,7 +61,7 @@ struct NodeOptions: ParsableArguments {
     @Option(name: .customLong("output-node"), help: "TensorFlow graphs: the node to return (default: the graph's one sink).")
     var outputNodes: [String] = []
 
-    @Option(help: "Keras files: the input side (weights-only files: default 224).")
+    @Option(help: "The input side to declare (Keras weights-only files: default 224).")
     var resolution: Int?
 
     @Option(help: "Keras weights-only files: the classifier's activation, softmax (default) or linear.")
@@ -186,10 +186,14 @@ struct Verify: ParsableCommand {
 
     @OptionGroup var nodes: NodeOptions
 
+    @Flag(help: "Compare every canonical MobileNetV1 layer and name the first that diverges (two models).")
+    var perLayer = false
+
     @Flag(help: "Print the report as JSON.")
     var json = false
 
     func validate() throws {
+        if perLayer, candidate == nil { throw ValidationError("--per-layer compares two models") }
         if candidate == nil {
             guard input != nil, expected != nil else { throw ValidationError("give a second model, or --input and --expected") }
         } else {
@@ -198,6 +202,16 @@ struct Verify: ParsableCommand {
     }
 
     func run() throws {
+        if perLayer, let candidate {
+            let report: PerLayerReport
+            do {
+                report = try Inspection.perLayer(reference: reference, candidate: candidate, samples: verification.samples,
+                                                 seed: verification.seed, tolerance: verification.tolerance, options: nodes.selection)
+            } catch { fail(error) }
+            printOut(json ? report.json() : report.text())
+            if !report.agrees { throw ExitCode(3) }
+            return
+        }
         let report: VerificationReport
         do {
             if let candidate {
@@ -213,3 +227,26 @@ struct Verify: ParsableCommand {
     }
 }
 
+
+struct Info: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Describe a MobileNetV1: alpha, resolution, classes, and the paper's parameters and mult-adds per layer.")
+
+    @Argument(help: "The model, in any supported format.")
+    var model: String
+
+    @OptionGroup var nodes: NodeOptions
+
+    @Flag(help: "Print the report as JSON.")
+    var json = false
+
+    func run() throws {
+        do {
+            var options = nodes.selection
+            let resolution = options.resolution
+            options.resolution = nil
+            let report = try Inspection.info(model, resolution: resolution, options: options)
+            printOut(json ? report.json() : report.text())
+        } catch { fail(error) }
+    }
+}

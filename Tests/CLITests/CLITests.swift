@@ -127,8 +127,34 @@ final class CLITests: XCTestCase {
         let refused = try mnconvert("Tests/Fixtures/bad-keras/conv_dw_7_5x5_weights.h5", out("never.mnw"))
         XCTAssertEqual(refused.status, 2)
         XCTAssertEqual(refused.stderr, "mnconvert: error: Tests/Fixtures/bad-keras/conv_dw_7_5x5_weights.h5: layer 'conv_dw_7': kernel has shape [5, 5, 128, 1], expected [3, 3, 128, 1]\n")
-        XCTAssertEqual(try mnconvert("Examples/mobilenet_v1_0.25_128.onnx", out("x.mnw"), "--resolution", "96").status, 2,
-                       "--resolution describes Keras files")
+        XCTAssertEqual(try mnconvert("Examples/mobilenet_v1_0.25_128.onnx", out("x.mnw"), "--classifier-activation", "linear").status, 2,
+                       "--classifier-activation describes Keras weights-only files")
+    }
+
+    func testInfoTableAndJSON() throws {
+        let text = try mnconvert("info", "Examples/mobilenet_v1_0.25_128.onnx")
+        XCTAssertEqual(text.status, 0, text.stderr)
+        XCTAssertTrue(text.stdout.hasPrefix("MobileNetV1 alpha 0.25, resolution 128, 1000 classes, relu6"), text.stdout)
+        XCTAssertTrue(text.stdout.contains("(13570048)"), "13.6 M mult-adds")
+        XCTAssertLessThanOrEqual(text.stdout.split(separator: "\n").map(\.count).max() ?? 0, 100, "fits in 100 columns")
+        let json = try mnconvert("info", "Examples/mobilenet_v1_0.25_128.onnx", "--json", "--resolution", "224")
+        let report = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+        XCTAssertEqual(report?["resolution"] as? Int, 224)
+        XCTAssertEqual(report?["alpha"] as? Double, 0.25)
+        XCTAssertEqual(report?["classes"] as? Int, 1000)
+        for key in ["params", "stored_params", "mult_adds", "layers"] { XCTAssertNotNil(report?[key], key) }
+        let first = (report?["layers"] as? [[String: Any]])?.first
+        for key in ["name", "source_name", "op", "params", "mult_adds"] { XCTAssertNotNil(first?[key], key) }
+        let notMobileNet = try mnconvert("info", "Tests/Fixtures/onnx-backend/test_Conv2d/model.onnx")
+        XCTAssertEqual(notMobileNet.status, 2)
+        XCTAssertTrue(notMobileNet.stderr.contains("not a MobileNetV1: conv1:"), notMobileNet.stderr)
+    }
+
+    func testConvertDeclaresAResolution() throws {
+        let converted = try mnconvert("Examples/mobilenet_v1_0.25_128.onnx", out("r160.mnw"), "--resolution", "160", "--samples", "1")
+        XCTAssertEqual(converted.status, 0, converted.stderr)
+        let info = try mnconvert("info", out("r160.mnw"))
+        XCTAssertTrue(info.stdout.hasPrefix("MobileNetV1 alpha 0.25, resolution 160"), info.stdout)
     }
 
     func testUsageErrorIsStatus64() throws {

@@ -1,0 +1,36 @@
+import MobileNetIR
+
+/// What the recogniser finds in a canonical graph: MobileNetV1's hyper-parameters and the IR
+/// node behind each canonical layer.
+public struct MobileNetV1Model: Sendable, Equatable {
+    /// One canonical layer: `conv1`, `conv_dw_<i>`, `conv_pw_<i>`, `pool`, `classifier`, `softmax`.
+    public struct Layer: Sendable, Equatable {
+        public var name: String
+        /// The index of the IR node in the canonical graph.
+        public var node: Int
+        /// The source model's name for it.
+        public var sourceName: String
+        /// The IR value the layer outputs (its activation already applied when fused).
+        public var output: String
+    }
+
+    /// Width multiplier: pointwise outputs over the paper's (`conv_pw_13` / 1024).
+    public var alpha: Double
+    /// The input side the graph declares, nil when the source leaves it open.
+    public var resolution: Int?
+    /// Classifier outputs, nil without the top.
+    public var classes: Int?
+    /// `relu6`, `relu`, or `mixed`.
+    public var activation: String
+    public var depthMultiplier: Int
+    public var layers: [Layer]
+
+    public var includesTop: Bool { classes != nil }
+
+    public func layer(_ name: String) -> Layer? { layers.first { $0.name == name } }
+}
+
+/// Why a graph is not MobileNetV1: where the match stopped, as the user reads it.
+public struct RecognitionFailure: Error, Sendable, Equatable, CustomStringConvertible {
+    public var description: String
+}
