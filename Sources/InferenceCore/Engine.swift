@@ -1,4 +1,11 @@
+import Foundation
 import MobileNetIR
+
+/// Which kernels a plan uses.
+public enum KernelChoice: Sendable {
+    case fast
+    case reference
+}
 
 /// Runs a graph.
 ///
@@ -12,11 +19,17 @@ import MobileNetIR
 /// shapes and kept. An `Engine` is not safe to share between threads; make one per thread.
 public final class Engine {
     public let graph: Graph
+    public let kernels: KernelChoice
+    public let threads: Int
     private var plans: [[Int]: ExecutionPlan] = [:]
 
-    public init(graph: Graph) throws(InferenceError) {
+    /// `kernels`: the fast kernels where they apply (convolutions), or the reference kernels alone
+    /// (the oracle in tests). `threads`: how many threads the fast kernels may use (default: all cores).
+    public init(graph: Graph, kernels: KernelChoice = .fast, threads: Int? = nil) throws(InferenceError) {
         do { try graph.validate() } catch { throw .invalidGraph(error) }
         self.graph = graph
+        self.kernels = kernels
+        self.threads = max(1, threads ?? ProcessInfo.processInfo.activeProcessorCount)
     }
 
     /// Runs the graph and returns its outputs by name; `capture` names further values to return
@@ -37,11 +50,24 @@ public final class Engine {
         if let cached = plans[key] {
             plan = cached
         } else {
-            plan = try ExecutionPlan(graph: graph, inputShapes: shapes)
+            plan = try ExecutionPlan(graph: graph, inputShapes: shapes, kernels: kernels, threads: threads)
             plans[key] = plan
         }
 
         return plan.run(inputs, returning: Set(plan.outputSlots.map(\.name) + capture))
+    }
+
+    /// The median wall time of each node over `runs` runs (after one untimed run), in ms, in
+    /// node order: where the time goes.
+    public func profile(_ inputs: [String: Tensor], runs: Int) throws(InferenceError) -> [(node: String, ms: Double)] {
+        _ = try run(inputs)
+        let key = graph.inputs.flatMap { inputs[$0.name]!.shape + [-1] }
+        let plan = plans[key]!
+        var samples = Array(repeating: [Double](), count: graph.nodes.count)
+        for _ in 0..<max(runs, 1) {
+            for (index, ms) in plan.timeSteps().enumerated() { samples[index].append(ms) }
+        }
+        return zip(graph.nodes, samples).map { node, times in (node.name, times.sorted()[times.count / 2]) }
     }
 
     /// The shape of every value for the given input shapes.

@@ -1,3 +1,4 @@
+import Dispatch
 import MobileNetIR
 
 /// A graph resolved for one set of input shapes: the shape of every value, one slot per value in
@@ -26,7 +27,7 @@ final class ExecutionPlan {
     let inputSlots: [(name: String, slot: Int)]
     let outputSlots: [(name: String, slot: Int)]
 
-    init(graph: Graph, inputShapes: [String: [Int]]) throws(InferenceError) {
+    init(graph: Graph, inputShapes: [String: [Int]], kernels: KernelChoice = .fast, threads: Int = 1) throws(InferenceError) {
         let shapes: [String: [Int]]
         do {
             try graph.validate()
@@ -48,7 +49,9 @@ final class ExecutionPlan {
         var steps: [Step] = []
         for node in graph.nodes {
             let operandShapes = node.inputs.map { $0.isEmpty ? [] : shapes[$0]! }
-            let kernel = try Self.referenceKernel(for: node, shapes: operandShapes, output: shapes[node.output]!)
+            let fast = kernels == .fast ? Self.fastKernel(for: node, shapes: operandShapes, output: shapes[node.output]!,
+                                                          constants: graph.constants, threads: threads) : nil
+            let kernel = if let fast { fast } else { try Self.referenceKernel(for: node, shapes: operandShapes, output: shapes[node.output]!) }
             steps.append(Step(kernel: kernel, inputSlots: node.inputs.map { $0.isEmpty ? -1 : slot(for: $0) },
                               outputSlot: slot(for: node.output)))
         }
@@ -77,6 +80,16 @@ final class ExecutionPlan {
         UnsafeMutableBufferPointer(rebasing: arena[slotOffsets[slot]..<(slotOffsets[slot] + slotSizes[slot])])
     }
 
+    /// Runs every step once on the inputs already copied in, returning each step's wall time in ms.
+    func timeSteps() -> [Double] {
+        steps.map { step in
+            let operands = step.inputSlots.map { $0 < 0 ? UnsafeBufferPointer(start: nil, count: 0) : UnsafeBufferPointer(buffer($0)) }
+            let start = DispatchTime.now().uptimeNanoseconds
+            step.kernel.run(operands, buffer(step.outputSlot))
+            return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+        }
+    }
+
     /// Copies `inputs` in, runs every step, and copies out the values named in `names`.
     func run(_ inputs: [String: Tensor], returning names: Set<String>) -> [String: Tensor] {
         for (name, slot) in inputSlots {
@@ -92,6 +105,32 @@ final class ExecutionPlan {
             result[name] = Tensor(shape: shapes[name]!, data: Array(buffer(slot)))
         }
         return result
+    }
+
+    /// The fast kernel for `node`, when one exists for its op and shapes and its weights are
+    /// constants (they are packed here, once).
+    static func fastKernel(for node: Node, shapes: [[Int]], output: [Int], constants: [String: Tensor], threads: Int) -> (any PreparedKernel)? {
+        if node.op == .globalAveragePool { return FastGlobalAveragePool(input: shapes[0]) }
+        guard case .conv2d(let conv) = node.op, let weight = constants[node.inputs[1]] else { return nil }
+        var bias: Tensor?
+        if node.inputs.count > 2, !node.inputs[2].isEmpty {
+            guard let b = constants[node.inputs[2]] else { return nil }
+            bias = b
+        }
+        let x = shapes[0]
+        if FastDepthwiseConv.handles(conv, input: x, weight: weight.shape) {
+            return FastDepthwiseConv(input: x, output: output, weight: weight, bias: bias, conv: conv, threads: threads)
+        }
+        let pointwise = weight.shape[2] == 1 && weight.shape[3] == 1 && conv.groups == 1 && conv.stride == [1, 1]
+            && conv.padding.resolved(inputSize: [x[2], x[3]], kernel: [1, 1], stride: [1, 1], dilation: [1, 1]) == [0, 0, 0, 0]
+        if pointwise {
+            return FastPointwiseConv(input: x, weight: Tensor(shape: [weight.shape[0], weight.shape[1]], data: weight.data), bias: bias,
+                                     activation: conv.activation, threads: threads)
+        }
+        if FastIm2colConv.handles(conv) {
+            return FastIm2colConv(input: x, output: output, weight: weight, bias: bias, conv: conv, threads: threads)
+        }
+        return nil
     }
 
     static func referenceKernel(for node: Node, shapes: [[Int]], output: [Int]) throws(InferenceError) -> any PreparedKernel {

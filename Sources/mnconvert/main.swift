@@ -18,7 +18,7 @@ struct MNConvert: ParsableCommand {
             Exit status: 0 success, 2 an input cannot be read or converted faithfully, \
             3 the models disagree, 4 an output cannot be written, 64 a usage error.
             """,
-        subcommands: [Convert.self, Run.self, Verify.self, Info.self],
+        subcommands: [Convert.self, Run.self, Verify.self, Info.self, Bench.self],
         defaultSubcommand: Convert.self)
 }
 
@@ -248,5 +248,64 @@ struct Info: ParsableCommand {
             let report = try Inspection.info(model, resolution: resolution, options: options)
             printOut(json ? report.json() : report.text())
         } catch { fail(error) }
+    }
+}
+
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Time the inference core on a model: batch 1, at its declared resolution.")
+
+    @Argument(help: "The model, in any supported format.")
+    var model: String
+
+    @Option(help: "Threads the kernels may use (default: all cores).")
+    var threads: Int?
+
+    @Option(help: "Timed runs.")
+    var runs = 50
+
+    @Option(help: "Untimed runs first.")
+    var warmup = 5
+
+    @OptionGroup var nodes: NodeOptions
+
+    @Flag(help: "Time every layer and compare it with its compute floor.")
+    var perLayer = false
+
+    @Flag(help: "Print the result as JSON.")
+    var json = false
+
+    func validate() throws {
+        guard runs >= 1, warmup >= 0 else { throw ValidationError("--runs must be at least 1 and --warmup at least 0") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+    }
+
+    func run() throws {
+        let threads = self.threads ?? ProcessInfo.processInfo.activeProcessorCount
+        if perLayer {
+            do {
+                let layers = try Benchmark.perLayer(model, threads: threads, runs: runs, options: nodes.selection)
+                let peak = PeakMeterFacade.peak(threads: threads)
+                printOut("node                                              op              ms   GFLOP/s  % of peak")
+                for l in layers {
+                    let gflops = l.ms > 0 ? 2 * Double(l.multAdds) / (l.ms / 1e3) / 1e9 : 0
+                    printOut(String(format: "%@ %@ %8.3f %9.1f %9.0f%%", String(l.node.suffix(49)).padding(toLength: 49, withPad: " ", startingAt: 0),
+                                    l.op.padding(toLength: 12, withPad: " ", startingAt: 0), l.ms, gflops, 100 * gflops / peak))
+                }
+                printOut(String(format: "total %.3f ms", layers.reduce(0) { $0 + $1.ms }))
+            } catch { fail(error) }
+            return
+        }
+        let result: Benchmark.Result
+        do { result = try Benchmark.run(model, threads: threads, runs: runs, warmup: warmup, options: nodes.selection) } catch { fail(error) }
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            printOut(String(decoding: (try? encoder.encode(result)) ?? Data(), as: UTF8.self))
+        } else {
+            printOut(String(format: "%@: median %.3f ms (min %.3f, max %.3f) over %d runs on %d thread%@; %.1f GFLOP/s, %.0f%% of the measured %.1f GFLOP/s peak",
+                            model, result.medianMs, result.minMs, result.maxMs, result.runs, result.threads, result.threads == 1 ? "" : "s",
+                            result.gflops, result.percentOfPeak, result.peakGflops))
+        }
     }
 }

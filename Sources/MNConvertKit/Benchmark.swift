@@ -1,0 +1,99 @@
+import Dispatch
+import GraphPasses
+import InferenceCore
+import MobileNetIR
+import Verification
+
+/// `mnconvert bench`: how fast the core runs a model, batch 1, at its declared resolution.
+public enum Benchmark {
+    public struct Result: Sendable, Encodable {
+        public var medianMs: Double
+        public var minMs: Double
+        public var maxMs: Double
+        public var runs: Int
+        public var threads: Int
+        public var multAdds: Int
+        /// Two operations per mult-add, at the median time.
+        public var gflops: Double
+        /// The machine's measured FMA throughput on these threads, and the share the model reaches.
+        public var peakGflops: Double
+        public var percentOfPeak: Double
+
+        enum CodingKeys: String, CodingKey {
+            case medianMs = "median_ms", minMs = "min_ms", maxMs = "max_ms", runs, threads, multAdds = "mult_adds", gflops
+            case peakGflops = "peak_gflops", percentOfPeak = "percent_of_peak"
+        }
+    }
+
+    public static func run(_ path: String, threads: Int, runs: Int, warmup: Int, options: ImportOptions = .init()) throws(MNConvertError) -> Result {
+        let model = try ModelLoader.load(path, options: options)
+        let graph = model.format == .mnw ? model.graph : Pipeline.run(model.graph).graph
+        let engine: Engine
+        do { engine = try Engine(graph: graph, threads: threads) } catch { throw .input(path: path, message: error.description) }
+        let runner = try runnerInputs(graph, path: path)
+        var times: [Double] = []
+        do {
+            for index in 0..<(warmup + runs) {
+                let start = DispatchTime.now().uptimeNanoseconds
+                _ = try engine.run(runner)
+                if index >= warmup { times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6) }
+            }
+        } catch { throw .input(path: path, message: error.description) }
+        times.sort()
+        let median = times.count % 2 == 1 ? times[times.count / 2] : (times[times.count / 2 - 1] + times[times.count / 2]) / 2
+        let shapes = (try? engine.shapes(for: runner.mapValues(\.shape))) ?? [:]
+        let multAdds = graph.nodes.reduce(0) { total, node in
+            switch node.op {
+            case .conv2d, .dense:
+                guard let w = graph.constants[node.inputs[1]], let out = shapes[node.output] else { return total }
+                let positions = node.op == .dense ? out.dropLast().reduce(1, *) : out[0] * out[2] * out[3]
+                return total + w.count * positions
+            default: return total
+            }
+        }
+        let gflops = 2 * Double(multAdds) / (median / 1e3) / 1e9
+        let peak = PeakMeter.measure(threads: threads)
+        return Result(medianMs: median, minMs: times.first ?? 0, maxMs: times.last ?? 0, runs: runs, threads: threads,
+                      multAdds: multAdds, gflops: gflops, peakGflops: peak, percentOfPeak: 100 * gflops / peak)
+    }
+
+    /// One seeded sample per input, batch 1, in the graph's own layout.
+    static func runnerInputs(_ graph: Graph, path: String) throws(MNConvertError) -> [String: Tensor] {
+        var random = RandomInputs(seed: 0)
+        var feed: [String: Tensor] = [:]
+        for input in graph.inputs {
+            let shape = input.shape.enumerated().map { axis, d in axis == 0 ? 1 : (d ?? 224) }
+            guard checkedElementCount(shape, limit: Comparison.sampleLimit) != nil else {
+                throw .input(path: path, message: "input '\(input.name)' of shape \(shape) is too large to benchmark")
+            }
+            feed[input.name] = random.tensor(shape: shape)
+        }
+        return feed
+    }
+}
+
+extension Benchmark {
+    /// Each node's median time, with its share of the mult-adds.
+    public static func perLayer(_ path: String, threads: Int, runs: Int, options: ImportOptions = .init()) throws(MNConvertError) -> [(node: String, op: String, ms: Double, multAdds: Int)] {
+        let model = try ModelLoader.load(path, options: options)
+        let graph = model.format == .mnw ? model.graph : Pipeline.run(model.graph).graph
+        let feed = try runnerInputs(graph, path: path)
+        do {
+            let engine = try Engine(graph: graph, threads: threads)
+            let shapes = try engine.shapes(for: feed.mapValues(\.shape))
+            return try engine.profile(feed, runs: runs).enumerated().map { index, entry in
+                let node = graph.nodes[index]
+                var multAdds = 0
+                if case .conv2d = node.op, let w = graph.constants[node.inputs[1]], let out = shapes[node.output] {
+                    multAdds = w.count * out[0] * out[2] * out[3]
+                }
+                return (entry.node, node.op.name, entry.ms, multAdds)
+            }
+        } catch { throw .input(path: path, message: error.description) }
+    }
+}
+
+/// The measured peak, for the CLI's per-layer table.
+public enum PeakMeterFacade {
+    public static func peak(threads: Int) -> Double { PeakMeter.measure(threads: threads) }
+}
