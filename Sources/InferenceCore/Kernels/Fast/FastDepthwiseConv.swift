@@ -49,51 +49,69 @@ final class FastDepthwiseConv: PreparedKernel, @unchecked Sendable {
     }
 
     private func plane(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, channel o: Int) {
-        let k = weights.withUnsafeBufferPointer { SIMD16<Float>(UnsafeBufferPointer(rebasing: $0[(o * 9)..<(o * 9 + 9)]) + [0, 0, 0, 0, 0, 0, 0]) }
+        var k = SIMD16<Float>(repeating: 0)
+        for i in 0..<9 { k[i] = weights[o &* 9 &+ i] }
         let b = bias[o]
         let lo = SIMD8<Float>(repeating: lower), hi = SIMD8<Float>(repeating: upper)
         // Vector columns: the leftmost tap is inside the row, and the widest load (8 floats from
         // tap 2 at stride 1, 16 at stride 2) ends inside it.
         let first = (left &+ stride &- 1) / stride
         let reach = stride == 1 ? 10 : 18
+        // The last column where a vector tile may start; a final tile may overlap the one before it
+        // (it writes the same values), so at most a column or two per border is done one by one.
+        let lastStart = min(ow &- 8, (w &- reach &+ left) / stride)
         for oy in 0..<oh {
             let out = y + oy &* ow
             let iy0 = oy &* stride &- top
             var ox = 0
             while ox < ow {
-                let ix = ox &* stride &- left
-                if ox >= first && ox &+ 8 <= ow && ix &+ reach <= w {
-                    var acc = SIMD8<Float>(repeating: b)
-                    for ky in 0..<3 {
-                        let iy = iy0 &+ ky
-                        guard iy >= 0 && iy < h else { continue }
-                        let row = UnsafeRawPointer(x + (iy &* w &+ ix))
-                        if stride == 1 {
-                            acc = acc.addingProduct(row.loadUnaligned(as: SIMD8<Float>.self), k[ky &* 3])
-                            acc = acc.addingProduct(row.loadUnaligned(fromByteOffset: 4, as: SIMD8<Float>.self), k[ky &* 3 &+ 1])
-                            acc = acc.addingProduct(row.loadUnaligned(fromByteOffset: 8, as: SIMD8<Float>.self), k[ky &* 3 &+ 2])
-                        } else {
-                            acc = acc.addingProduct(row.loadUnaligned(as: SIMD16<Float>.self).evenHalf, k[ky &* 3])
-                            acc = acc.addingProduct(row.loadUnaligned(fromByteOffset: 4, as: SIMD16<Float>.self).evenHalf, k[ky &* 3 &+ 1])
-                            acc = acc.addingProduct(row.loadUnaligned(fromByteOffset: 8, as: SIMD16<Float>.self).evenHalf, k[ky &* 3 &+ 2])
-                        }
-                    }
-                    UnsafeMutableRawPointer(out + ox).storeBytes(of: acc.clampedFast(lo, hi), as: SIMD8<Float>.self)
-                    ox &+= 8
+                var start = ox
+                if ox >= first && lastStart >= first && ox > lastStart && ox < lastStart &+ 8 { start = lastStart }
+                if start >= first && start <= lastStart {
+                    vectorTile(x, out, at: start, iy0: iy0, k: k, bias: b, lo: lo, hi: hi)
+                    ox = start &+ 8
                 } else {
-                    var acc = b
-                    for ky in 0..<3 {
-                        let iy = iy0 &+ ky
-                        guard iy >= 0 && iy < h else { continue }
-                        for kx in 0..<3 {
-                            let column = ix &+ kx
-                            if column >= 0 && column < w { acc = acc.addingProduct(x[iy &* w &+ column], k[ky &* 3 &+ kx]) }
-                        }
-                    }
-                    out[ox] = min(max(acc, lower), upper)
+                    out[ox] = scalar(x, at: ox, iy0: iy0, k: k, bias: b)
                     ox &+= 1
                 }
             }
         }
+    }
+
+    @inline(__always)
+    private func vectorTile(_ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, at ox: Int, iy0: Int,
+                            k: SIMD16<Float>, bias: Float, lo: SIMD8<Float>, hi: SIMD8<Float>) {
+        let ix = ox &* stride &- left
+        var acc = SIMD8<Float>(repeating: bias)
+        for ky in 0..<3 {
+            let iy = iy0 &+ ky
+            guard iy >= 0 && iy < h else { continue }
+            let row = UnsafeRawPointer(x + (iy &* w &+ ix))
+            if stride == 1 {
+                acc = acc.addingProduct(row.loadUnaligned(as: SIMD8<Float>.self), k[ky &* 3])
+                acc = acc.addingProduct(row.loadUnaligned(fromByteOffset: 4, as: SIMD8<Float>.self), k[ky &* 3 &+ 1])
+                acc = acc.addingProduct(row.loadUnaligned(fromByteOffset: 8, as: SIMD8<Float>.self), k[ky &* 3 &+ 2])
+            } else {
+                acc = acc.addingProduct(row.loadUnaligned(as: SIMD16<Float>.self).evenHalf, k[ky &* 3])
+                acc = acc.addingProduct(row.loadUnaligned(fromByteOffset: 4, as: SIMD16<Float>.self).evenHalf, k[ky &* 3 &+ 1])
+                acc = acc.addingProduct(row.loadUnaligned(fromByteOffset: 8, as: SIMD16<Float>.self).evenHalf, k[ky &* 3 &+ 2])
+            }
+        }
+        UnsafeMutableRawPointer(out + ox).storeBytes(of: acc.clampedFast(lo, hi), as: SIMD8<Float>.self)
+    }
+
+    @inline(__always)
+    private func scalar(_ x: UnsafePointer<Float>, at ox: Int, iy0: Int, k: SIMD16<Float>, bias: Float) -> Float {
+        let ix = ox &* stride &- left
+        var acc = bias
+        for ky in 0..<3 {
+            let iy = iy0 &+ ky
+            guard iy >= 0 && iy < h else { continue }
+            for kx in 0..<3 {
+                let column = ix &+ kx
+                if column >= 0 && column < w { acc = acc.addingProduct(x[iy &* w &+ column], k[ky &* 3 &+ kx]) }
+            }
+        }
+        return min(max(acc, lower), upper)
     }
 }

@@ -35,12 +35,26 @@ final class FastIm2colConv: PreparedKernel, @unchecked Sendable {
                 for ky in 0..<kh {
                     for kx in 0..<kw {
                         let row = columns.baseAddress! + ((c * kh + ky) * kw + kx) * positions
+                        let plane = x.baseAddress! + (n * channels + c) * h * w
+                        // Output columns whose input column is inside the image.
+                        let offset = kx * dilation[1] - pads[1], s = stride[1]
+                        let first = max(0, (-offset + s - 1) / s)
+                        let last = w - 1 - offset >= 0 ? min(ow, (w - 1 - offset) / s + 1) : 0
                         for oy in 0..<oh {
                             let iy = oy * stride[0] + ky * dilation[0] - pads[0]
-                            for ox in 0..<ow {
-                                let ix = ox * stride[1] + kx * dilation[1] - pads[1]
-                                row[oy * ow + ox] = iy >= 0 && iy < h && ix >= 0 && ix < w ? x[((n * channels + c) * h + iy) * w + ix] : 0
+                            let out = row + oy * ow
+                            guard iy >= 0 && iy < h && first < last else {
+                                out.update(repeating: 0, count: ow)
+                                continue
                             }
+                            let source = plane + iy * w + offset
+                            for ox in 0..<first { out[ox] = 0 }
+                            var ox = first
+                            while ox < last {
+                                out[ox] = source[ox &* s]
+                                ox &+= 1
+                            }
+                            for ox in max(first, last)..<ow { out[ox] = 0 }
                         }
                     }
                 }
