@@ -37,10 +37,7 @@ public struct PerLayerReport: Sendable, Encodable {
     }
 
     public func json() -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return String(decoding: (try? encoder.encode(self)) ?? Data(), as: UTF8.self)
+        reportJSON(self)
     }
 
     public func text() -> String {

@@ -45,10 +45,7 @@ public struct VerificationReport: Sendable, Encodable {
 
     /// The report as indented JSON with sorted keys; an infinite SNR is written `"inf"`.
     public func json() -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return String(decoding: (try? encoder.encode(self)) ?? Data(), as: UTF8.self)
+        reportJSON(self)
     }
 
     /// The report as a few aligned lines for a terminal.
