@@ -42,8 +42,9 @@ public struct CostReport: Sendable, Encodable {
     public var params: Int
     public var storedParams: Int
     public var multAdds: Int
-    /// The paper's convention for resolutions other than 224: the 224 count times `(resolution / 224)^2`.
-    public var paperMultAdds: Int
+    /// The paper's convention for resolutions other than 224: the 224 count times
+    /// `(resolution / 224)^2`; nil for a graph that cannot run at 224 (TF-slim's fixed-size pool).
+    public var paperMultAdds: Int?
     public var layers: [Layer]
 
     enum CodingKeys: String, CodingKey {
@@ -63,8 +64,8 @@ public struct CostReport: Sendable, Encodable {
         params = layers.reduce(0) { $0 + $1.params }
         multAdds = layers.reduce(0) { $0 + $1.multAdds }
         storedParams = graph.constants.values.reduce(0) { $0 + $1.count }
-        let at224 = resolution == 224 ? multAdds : try Self.layerCosts(model: model, graph: graph, resolution: 224).reduce(0) { $0 + $1.multAdds }
-        paperMultAdds = Int((Double(at224) * Double(resolution * resolution) / Double(224 * 224)).rounded())
+        let at224 = resolution == 224 ? multAdds : (try? Self.layerCosts(model: model, graph: graph, resolution: 224))?.reduce(0) { $0 + $1.multAdds }
+        paperMultAdds = at224.map { Int((Double($0) * Double(resolution * resolution) / Double(224 * 224)).rounded()) }
     }
 
     static func layerCosts(model: MobileNetV1Model, graph: Graph, resolution: Int) throws(IRError) -> [Layer] {
@@ -154,7 +155,7 @@ public struct CostReport: Sendable, Encodable {
         }
         lines.append("total: \(count(params)) parameters (\(params)), \(count(multAdds)) mult-adds (\(multAdds))")
         lines.append("stored: \(count(storedParams)) parameters (\(storedParams)), with the biases BatchNorm folding leaves")
-        if resolution != 224 {
+        if resolution != 224, let paperMultAdds {
             lines.append("the paper's table scales the 224 count by (\(resolution)/224)^2: \(count(paperMultAdds)) mult-adds")
         }
         return lines.joined(separator: "\n")

@@ -23,6 +23,8 @@ public enum MobileNetV1Recognizer {
             return .failure(.init(description: "expected one input and one output, found \(graph.inputs.count) and \(graph.outputs.count)"))
         }
         let consumers = graph.consumers()
+        let input = graph.inputs[0]
+        let shapes = try? graph.inferShapes(inputShapes: [input.name: input.shape.enumerated().map { axis, d in d ?? (axis == 0 ? 1 : 224) }])
         var layers: [MobileNetV1Model.Layer] = []
         var activations: Set<String> = []
         var value = graph.inputs[0].name
@@ -88,7 +90,7 @@ public enum MobileNetV1Recognizer {
 
         // Head: pool, classifier, softmax, each optional in that order.
         var classes: Int?
-        if let (index, node) = next(value), isGlobalPool(node.op) {
+        if let (index, node) = next(value), isGlobalPool(node, shapes: shapes) {
             record("pool", index, node)
         }
         if let (index, node) = next(value) {
@@ -113,18 +115,19 @@ public enum MobileNetV1Recognizer {
             return .failure(.init(description: "head: expected the end of the graph, found \(describe(node))"))
         }
 
-        let input = graph.inputs[0]
         let side: Int? = input.shape.count == 4 ? input.shape[input.layout == .nhwc ? 1 : 2] : nil
         return .success(MobileNetV1Model(
             alpha: alpha, resolution: side, classes: classes,
             activation: activations.count == 1 ? activations.first! : "mixed", depthMultiplier: multiplier, layers: layers))
     }
 
-    static func isGlobalPool(_ op: Op) -> Bool {
-        switch op {
+    /// A global average pool, a mean over H and W, or an average pool whose window covers the
+    /// whole map (TF-slim's 7x7 VALID AvgPool at 224), as far as the declared input shows.
+    static func isGlobalPool(_ node: Node, shapes: [String: [Int]]?) -> Bool {
+        switch node.op {
         case .globalAveragePool: true
         case .reduceMean(let axes, _): Set(axes) == [2, 3] || Set(axes) == [-2, -1]
-        case .averagePool: true  // TF-slim's AvgPool over the whole 7x7 (or 4x4) map; checked by the cost model's shapes
+        case .averagePool: shapes?[node.output].map { $0.count == 4 && $0[2] == 1 && $0[3] == 1 } ?? false
         default: false
         }
     }

@@ -55,6 +55,14 @@ final class InspectionTests: XCTestCase {
         XCTAssertEqual(properties["mobilenet_v1.layer.conv_dw_7"], "MobilenetV1/Conv2d_7_depthwise/depthwise")
     }
 
+    func testInfoOnATFSlimGraphWithAFixedSizePool() throws {
+        let report = try Inspection.info(Fixtures.path("tensorflow/slim_mobilenet_v1_0.25_128.pb"), resolution: nil,
+                                         options: ImportOptions(outputs: ["final_result"]))
+        XCTAssertEqual(report.classes, 5)
+        XCTAssertEqual(report.layers.first { $0.name == "pool" }?.sourceName, "MobilenetV1/Logits/AvgPool_1a")
+        XCTAssertNil(report.paperMultAdds, "its 4x4 VALID pool only covers the map at 128")
+    }
+
     func testPerLayerAgreesAcrossFormats() throws {
         let report = try Inspection.perLayer(reference: Fixtures.path("keras/mobilenet_v1_0.25_128_c37.keras"),
                                              candidate: Fixtures.path("tensorflow/keras3_mobilenet_v1_0.25_128_c37.pb"),

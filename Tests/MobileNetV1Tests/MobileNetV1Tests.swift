@@ -65,7 +65,7 @@ final class MobileNetV1Tests: XCTestCase {
             XCTAssertEqual(report.alpha, row.alpha, label)
             XCTAssertEqual(report.resolution, row.resolution)
             XCTAssertEqual(report.classes, 1000)
-            let paper = Double(report.paperMultAdds) / 1e6, exact = Double(report.multAdds) / 1e6
+            let paper = Double(try XCTUnwrap(report.paperMultAdds)) / 1e6, exact = Double(report.multAdds) / 1e6
             XCTAssertEqual(paper.rounded(), row.multAdds, "\(label): \(paper) M mult-adds in the paper's convention")
             XCTAssertLessThan(abs(paper - row.multAdds) / row.multAdds, 0.001 + 0.5 / row.multAdds, label)
             XCTAssertLessThan(abs(exact - row.multAdds) / row.multAdds, 0.01, "\(label): \(exact) M mult-adds counted exactly")
