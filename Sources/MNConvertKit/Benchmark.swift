@@ -1,5 +1,4 @@
 import Dispatch
-import GraphPasses
 import InferenceCore
 import MobileNetIR
 import Verification
@@ -26,8 +25,7 @@ public enum Benchmark {
     }
 
     public static func run(_ path: String, threads: Int, runs: Int, warmup: Int, options: ImportOptions = .init()) throws(MNConvertError) -> Result {
-        let model = try ModelLoader.load(path, options: options)
-        let graph = model.format == .mnw ? model.graph : Pipeline.run(model.graph).graph
+        let graph = try ModelLoader.load(path, options: options).canonicalGraph
         let engine: Engine
         do { engine = try Engine(graph: graph, threads: threads) } catch { throw .input(path: path, message: error.description) }
         let runner = try runnerInputs(graph, path: path)
@@ -75,8 +73,7 @@ public enum Benchmark {
 extension Benchmark {
     /// Each node's median time, with its share of the mult-adds.
     public static func perLayer(_ path: String, threads: Int, runs: Int, options: ImportOptions = .init()) throws(MNConvertError) -> [(node: String, op: String, ms: Double, multAdds: Int)] {
-        let model = try ModelLoader.load(path, options: options)
-        let graph = model.format == .mnw ? model.graph : Pipeline.run(model.graph).graph
+        let graph = try ModelLoader.load(path, options: options).canonicalGraph
         let feed = try runnerInputs(graph, path: path)
         do {
             let engine = try Engine(graph: graph, threads: threads)

@@ -1,4 +1,3 @@
-import GraphPasses
 import InferenceCore
 import MobileNetIR
 import Verification
@@ -57,8 +56,7 @@ public enum Execution {
 
     /// A runner for the canonicalised graph of any model file.
     static func runner(for path: String, selection: ImportOptions, strict: Bool = true) throws(MNConvertError) -> ModelRunner {
-        let model = try ModelLoader.load(path, options: selection, strict: strict)
-        let graph = model.format == .mnw ? model.graph : Pipeline.run(model.graph).graph
+        let graph = try ModelLoader.load(path, options: selection, strict: strict).canonicalGraph
         do { return try ModelRunner(graph: graph) } catch { throw .input(path: path, message: error.description) }
     }
 

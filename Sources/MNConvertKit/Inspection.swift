@@ -1,4 +1,3 @@
-import GraphPasses
 import MobileNetIR
 import MobileNetV1
 import Verification
@@ -36,8 +35,7 @@ public enum Inspection {
 
     /// The canonical graph of any model file and the MobileNetV1 recognised in it.
     static func recognized(_ path: String, options: ImportOptions, strict: Bool = true) throws(MNConvertError) -> (Graph, MobileNetV1Model) {
-        let source = try ModelLoader.load(path, options: options, strict: strict)
-        let graph = source.format == .mnw ? source.graph : Pipeline.run(source.graph).graph
+        let graph = try ModelLoader.load(path, options: options, strict: strict).canonicalGraph
         switch MobileNetV1Recognizer.recognize(graph) {
         case .success(let model): return (graph, model)
         case .failure(let failure): throw .input(path: path, message: "not a MobileNetV1: \(failure.description)")

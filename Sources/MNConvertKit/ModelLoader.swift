@@ -1,4 +1,5 @@
 import Foundation
+import GraphPasses
 import MNWFormat
 import MobileNetIR
 import ONNXImport
@@ -33,6 +34,9 @@ public struct LoadedModel: Sendable {
     public var path: String
     public var format: ModelFormat
     public var graph: Graph
+
+    /// The graph in canonical form: a `.mnw` already is; any other source goes through the passes.
+    public var canonicalGraph: Graph { format == .mnw ? graph : Pipeline.run(graph).graph }
 }
 
 /// Reads any supported model file.
