@@ -80,10 +80,15 @@ final class ExecutionPlan {
         UnsafeMutableBufferPointer(rebasing: arena[slotOffsets[slot]..<(slotOffsets[slot] + slotSizes[slot])])
     }
 
+    /// Read-only views of a step's input slots (empty for an absent optional input).
+    private func operands(of step: Step) -> [UnsafeBufferPointer<Float>] {
+        step.inputSlots.map { $0 < 0 ? UnsafeBufferPointer(start: nil, count: 0) : UnsafeBufferPointer(buffer($0)) }
+    }
+
     /// Runs every step once on the inputs already copied in, returning each step's wall time in ms.
     func timeSteps() -> [Double] {
         steps.map { step in
-            let operands = step.inputSlots.map { $0 < 0 ? UnsafeBufferPointer(start: nil, count: 0) : UnsafeBufferPointer(buffer($0)) }
+            let operands = operands(of: step)
             let start = DispatchTime.now().uptimeNanoseconds
             step.kernel.run(operands, buffer(step.outputSlot))
             return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
@@ -96,7 +101,7 @@ final class ExecutionPlan {
             _ = buffer(slot).initialize(from: inputs[name]!.data)
         }
         for step in steps {
-            let operands = step.inputSlots.map { $0 < 0 ? UnsafeBufferPointer(start: nil, count: 0) : UnsafeBufferPointer(buffer($0)) }
+            let operands = operands(of: step)
             step.kernel.run(operands, buffer(step.outputSlot))
         }
         var result: [String: Tensor] = [:]
