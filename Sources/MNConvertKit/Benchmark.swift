@@ -40,17 +40,9 @@ public enum Benchmark {
         times.sort()
         let median = times.count % 2 == 1 ? times[times.count / 2] : (times[times.count / 2 - 1] + times[times.count / 2]) / 2
         let shapes = (try? engine.shapes(for: runner.mapValues(\.shape))) ?? [:]
-        let multAdds = graph.nodes.reduce(0) { total, node in
-            switch node.op {
-            case .conv2d, .dense:
-                guard let w = graph.constants[node.inputs[1]], let out = shapes[node.output] else { return total }
-                let positions = node.op == .dense ? out.dropLast().reduce(1, *) : out[0] * out[2] * out[3]
-                return total + w.count * positions
-            default: return total
-            }
-        }
+        let multAdds = graph.nodes.reduce(0) { $0 + Self.multAdds(of: $1, in: graph, shapes: shapes) }
         let gflops = 2 * Double(multAdds) / (median / 1e3) / 1e9
-        let peak = PeakMeter.measure(threads: threads)
+        let peak = Self.peak(threads: threads)
         return Result(medianMs: median, minMs: times.first ?? 0, maxMs: times.last ?? 0, runs: runs, threads: threads,
                       multAdds: multAdds, gflops: gflops, peakGflops: peak, percentOfPeak: 100 * gflops / peak)
     }
@@ -80,17 +72,23 @@ extension Benchmark {
             let shapes = try engine.shapes(for: feed.mapValues(\.shape))
             return try engine.profile(feed, runs: runs).enumerated().map { index, entry in
                 let node = graph.nodes[index]
-                var multAdds = 0
-                if case .conv2d = node.op, let w = graph.constants[node.inputs[1]], let out = shapes[node.output] {
-                    multAdds = w.count * out[0] * out[2] * out[3]
-                }
-                return (entry.node, node.op.name, entry.ms, multAdds)
+                return (entry.node, node.op.name, entry.ms, Self.multAdds(of: node, in: graph, shapes: shapes))
             }
         } catch { throw .input(path: path, message: error.description) }
     }
 }
 
-/// The measured peak, for the CLI's per-layer table.
-public enum PeakMeterFacade {
+extension Benchmark {
+    /// The machine's measured FMA throughput on `threads` threads, in GFLOP/s.
     public static func peak(threads: Int) -> Double { PeakMeter.measure(threads: threads) }
+
+    /// A convolution's or dense layer's mult-adds: its weights times its output positions.
+    static func multAdds(of node: Node, in graph: Graph, shapes: [String: [Int]]) -> Int {
+        guard let w = node.inputs.count > 1 ? graph.constants[node.inputs[1]] : nil, let out = shapes[node.output] else { return 0 }
+        switch node.op {
+        case .conv2d: return w.count * out[0] * out[2] * out[3]
+        case .dense: return w.count * out.dropLast().reduce(1, *)
+        default: return 0
+        }
+    }
 }

@@ -285,7 +285,7 @@ struct Bench: ParsableCommand {
         if perLayer {
             do {
                 let layers = try Benchmark.perLayer(model, threads: threads, runs: runs, options: nodes.selection)
-                let peak = PeakMeterFacade.peak(threads: threads)
+                let peak = Benchmark.peak(threads: threads)
                 printOut("node                                              op              ms   GFLOP/s  % of peak")
                 for l in layers {
                     let gflops = l.ms > 0 ? 2 * Double(l.multAdds) / (l.ms / 1e3) / 1e9 : 0
