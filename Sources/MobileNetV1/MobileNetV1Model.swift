@@ -25,8 +25,6 @@ public struct MobileNetV1Model: Sendable, Equatable {
     public var depthMultiplier: Int
     public var layers: [Layer]
 
-    public var includesTop: Bool { classes != nil }
-
     public func layer(_ name: String) -> Layer? { layers.first { $0.name == name } }
 }
 
