@@ -27,7 +27,9 @@ public enum ModelFormat: String, Sendable, CaseIterable {
     }
 
     /// The (field number, wire type) of up to `limit` top-level fields, or nil when the bytes are
-    /// not a well-formed protobuf message over that stretch.
+    /// not a well-formed protobuf message over that stretch. A field whose value runs past the end
+    /// is kept and ends the scan: the file is a truncated message of its kind, which its importer
+    /// then reports as truncated rather than as an unknown format.
     static func topLevelFields(_ bytes: [UInt8], limit: Int) -> [(number: UInt64, wireType: UInt64)]? {
         var fields: [(UInt64, UInt64)] = []
         var position = 0
@@ -50,13 +52,13 @@ public enum ModelFormat: String, Sendable, CaseIterable {
             case 0: guard varint() != nil else { return nil }
             case 1: position += 8
             case 2:
-                guard let length = varint(), length <= UInt64(bytes.count - min(position, bytes.count)) else { return nil }
-                position += Int(length)
+                guard let length = varint() else { return nil }
+                position += Int(clamping: min(length, UInt64(bytes.count) + 1))
             case 5: position += 4
             default: return nil
             }
-            guard position <= bytes.count else { return nil }
             fields.append((number, wireType))
+            if position > bytes.count { break }
         }
         return fields.isEmpty ? nil : fields
     }

@@ -186,6 +186,11 @@ final class ConversionTests: XCTestCase {
         XCTAssertNil(ModelFormat.detect([]))
         XCTAssertNil(ModelFormat.detect(Array("not a model".utf8)))
         XCTAssertNil(ModelFormat.detect(try Fixtures.bytes("keras-tf2onnx/input_nhwc.npy")))
+        // Truncated files keep their kind, so their importer can say they are truncated.
+        let onnx = try Fixtures.bytes("pytorch-style/mobilenet_v1_0.25_128_c10_opset17.onnx")
+        XCTAssertEqual(ModelFormat.detect(Array(onnx.prefix(onnx.count / 2))), .onnx)
+        let graph = try Fixtures.bytes("tensorflow/tf1_fused_mobilenet_v1_0.25_128.pb")
+        XCTAssertEqual(ModelFormat.detect(Array(graph.prefix(graph.count / 2))), .tensorflowGraphDef)
     }
 
     func testNumpyRoundTrip() throws {
