@@ -21,7 +21,13 @@ public final class Engine {
     public let graph: Graph
     public let kernels: KernelChoice
     public let threads: Int
-    private var plans: [[Int]: ExecutionPlan] = [:]
+    /// Plans by input shapes and captured names.
+    private var plans: [PlanKey: ExecutionPlan] = [:]
+
+    private struct PlanKey: Hashable {
+        var shapes: [[Int]]
+        var keep: Set<String>
+    }
 
     /// `kernels`: the fast kernels where they apply (convolutions), or the reference kernels alone
     /// (the oracle in tests). `threads`: how many threads the fast kernels may use (default: all cores).
@@ -33,8 +39,14 @@ public final class Engine {
     }
 
     /// Runs the graph and returns its outputs by name; `capture` names further values to return
-    /// (intermediate activations, for per-layer comparison).
+    /// (intermediate activations, for per-layer comparison; a plan that keeps them reuses less
+    /// memory, so it is built separately from the plain one).
     public func run(_ inputs: [String: Tensor], capture: [String] = []) throws(InferenceError) -> [String: Tensor] {
+        try plan(for: inputs, keeping: Set(capture)).run(inputs, returning: Set(graph.outputs + capture))
+    }
+
+    /// The plan for these inputs' shapes, built on first use.
+    private func plan(for inputs: [String: Tensor], keeping keep: Set<String>) throws(InferenceError) -> ExecutionPlan {
         var shapes: [String: [Int]] = [:]
         for input in graph.inputs {
             guard let tensor = inputs[input.name] else { throw .missingInput(input.name) }
@@ -45,27 +57,23 @@ public final class Engine {
             }
             shapes[input.name] = tensor.shape
         }
-        let key = graph.inputs.flatMap { shapes[$0.name]! + [-1] }
-        let plan: ExecutionPlan
-        if let cached = plans[key] {
-            plan = cached
-        } else {
-            plan = try ExecutionPlan(graph: graph, inputShapes: shapes, kernels: kernels, threads: threads)
-            plans[key] = plan
-        }
-
-        return plan.run(inputs, returning: Set(plan.outputSlots.map(\.name) + capture))
+        let key = PlanKey(shapes: graph.inputs.map { shapes[$0.name]! }, keep: keep)
+        if let cached = plans[key] { return cached }
+        let plan = try ExecutionPlan(graph: graph, inputShapes: shapes, keep: keep, kernels: kernels, threads: threads)
+        plans[key] = plan
+        return plan
     }
 
     /// The median wall time of each node over `runs` runs (after one untimed run), in ms, in
     /// node order: where the time goes.
     public func profile(_ inputs: [String: Tensor], runs: Int) throws(InferenceError) -> [(node: String, ms: Double)] {
-        _ = try run(inputs)
-        let key = graph.inputs.flatMap { inputs[$0.name]!.shape + [-1] }
-        let plan = plans[key]!
+        let plan = try plan(for: inputs, keeping: [])
+        _ = plan.run(inputs, returning: [])
         var samples = Array(repeating: [Double](), count: graph.nodes.count)
         for _ in 0..<max(runs, 1) {
-            for (index, ms) in plan.timeSteps().enumerated() { samples[index].append(ms) }
+            var perNode = [Double](repeating: 0, count: graph.nodes.count)
+            for (step, ms) in zip(plan.steps, plan.timeSteps()) { perNode[step.node] += ms }
+            for (index, ms) in perNode.enumerated() { samples[index].append(ms) }
         }
         return zip(graph.nodes, samples).map { node, times in (node.name, times.sorted()[times.count / 2]) }
     }

@@ -1,33 +1,44 @@
 import Dispatch
 import MobileNetIR
 
-/// A graph resolved for one set of input shapes: the shape of every value, one slot per value in
-/// one arena, and one prepared kernel per node. Constants are copied into the arena once, when the
-/// plan is built; a run copies the inputs in, runs the steps and allocates nothing else. A plan
-/// never reads the `Graph` again once built.
+/// A graph resolved for one set of input shapes: the shape of every value, one prepared kernel per
+/// node, and one arena that every activation lives in. Built once; a run copies the inputs in,
+/// runs the steps and allocates nothing but the tensors it returns. A plan never reads the `Graph`
+/// again once built.
+///
+/// - Memory order: each value is held in the order its producer writes (`ActivationOrder`); where a
+///   consumer wants the other order, the plan adds a conversion step, once per value. Returned
+///   values are always channels-first, like the graph's shapes.
+/// - Arena: a value occupies its range from the step that writes it to the last step that reads
+///   it; ranges are then reused (best fit), so MobileNetV1 needs about two activations' worth of
+///   memory, not the sum of all. Graph inputs, outputs and `keep`-named values live throughout.
+/// - Constants: weights a fast kernel packs are not copied into the arena; constants read by
+///   reference kernels get a range of their own for the plan's lifetime.
 final class ExecutionPlan {
     struct Step {
         var kernel: any PreparedKernel
+        /// Arena slots of the inputs the kernel reads (-1: an absent optional input).
         var inputSlots: [Int]
         var outputSlot: Int
+        /// The graph node this step is part of (conversions count toward the node that needs them).
+        var node: Int
     }
 
-    /// The largest number of activation values a plan may hold (4 GiB of fp32).
+    /// The largest number of values a plan may hold (4 GiB of fp32).
     static let elementLimit = 1 << 30
 
     let steps: [Step]
     let shapes: [String: [Int]]
-    /// The buffer slot of each value name.
-    let slots: [String: Int]
     /// Where each slot starts in `arena`, and its element count.
     let slotOffsets: [Int]
     let slotSizes: [Int]
-    /// Every value of the graph, constants included.
     let arena: UnsafeMutableBufferPointer<Float>
     let inputSlots: [(name: String, slot: Int)]
-    let outputSlots: [(name: String, slot: Int)]
+    /// The channels-first slot of every value a run can return: the graph's outputs and `keep`.
+    let returnable: [String: Int]
 
-    init(graph: Graph, inputShapes: [String: [Int]], kernels: KernelChoice = .fast, threads: Int = 1) throws(InferenceError) {
+    init(graph: Graph, inputShapes: [String: [Int]], keep: Set<String> = [], kernels: KernelChoice = .fast,
+         threads: Int = 1) throws(InferenceError) {
         let shapes: [String: [Int]]
         do {
             try graph.validate()
@@ -36,45 +47,131 @@ final class ExecutionPlan {
             throw .invalidGraph(error)
         }
         self.shapes = shapes
-        var slots: [String: Int] = [:]
+
         var sizes: [Int] = []
-        func slot(for name: String) -> Int {
-            if let existing = slots[name] { return existing }
-            slots[name] = sizes.count
+        func newSlot(_ name: String) -> Int {
             sizes.append(shapes[name]!.reduce(1, *))
             return sizes.count - 1
         }
-        let constantSlots = graph.constants.keys.sorted().map { (slot(for: $0), graph.constants[$0]!) }
-        let inputSlots = graph.inputs.map { ($0.name, slot(for: $0.name)) }
+        var homes: [String: [ActivationOrder: Int]] = [:]
+        var constantSlots: [(slot: Int, tensor: Tensor)] = []
         var steps: [Step] = []
-        for node in graph.nodes {
+        let inputSlots = graph.inputs.map { input in
+            let slot = newSlot(input.name)
+            homes[input.name] = [.channelsFirst: slot]
+            return (name: input.name, slot: slot)
+        }
+        // The slot holding `name` in `order`, adding a conversion step for node `node` if needed.
+        func operand(_ name: String, _ order: ActivationOrder, node: Int) -> Int {
+            if name.isEmpty { return -1 }
+            if let tensor = graph.constants[name] {
+                if let slot = homes[name]?[.channelsFirst] { return slot }
+                let slot = newSlot(name)
+                constantSlots.append((slot, tensor))
+                homes[name] = [.channelsFirst: slot]
+                return slot
+            }
+            let held = homes[name]!
+            if let slot = held[order] { return slot }
+            let (other, source) = held.first!
+            guard ActivationOrder.differ(for: shapes[name]!) else { return source }
+            let slot = newSlot(name)
+            precondition(other != order)
+            steps.append(Step(kernel: LayoutConversion(shape: shapes[name]!, to: order), inputSlots: [source], outputSlot: slot, node: node))
+            homes[name]![order] = slot
+            return slot
+        }
+
+        var producer: [String: Int] = [:]
+        for (index, node) in graph.nodes.enumerated() {
             let operandShapes = node.inputs.map { $0.isEmpty ? [] : shapes[$0]! }
             let fast = kernels == .fast ? Self.fastKernel(for: node, shapes: operandShapes, output: shapes[node.output]!,
                                                           constants: graph.constants, threads: threads) : nil
-            let kernel = if let fast { fast } else { try Self.referenceKernel(for: node, shapes: operandShapes, output: shapes[node.output]!) }
-            steps.append(Step(kernel: kernel, inputSlots: node.inputs.map { $0.isEmpty ? -1 : slot(for: $0) },
-                              outputSlot: slot(for: node.output)))
+            let kernel: any PreparedKernel
+            let slots: [Int]
+            if let fast {
+                // Fast kernels read their first input; they packed the weights already.
+                kernel = fast
+                slots = [operand(node.inputs[0], fast.inputOrder, node: index)]
+            } else {
+                kernel = try Self.referenceKernel(for: node, shapes: operandShapes, output: shapes[node.output]!)
+                slots = node.inputs.map { operand($0, .channelsFirst, node: index) }
+            }
+            let output = newSlot(node.output)
+            homes[node.output] = [kernel.outputOrder: output]
+            producer[node.output] = index
+            steps.append(Step(kernel: kernel, inputSlots: slots, outputSlot: output, node: index))
         }
-        var offsets: [Int] = [], total = 0
-        for size in sizes {
-            offsets.append(total)
-            total += size
-            guard total <= Self.elementLimit else { throw .tooLarge(elements: total) }
+        var returnable: [String: Int] = [:]
+        for name in graph.outputs + keep.sorted() where shapes[name] != nil && returnable[name] == nil {
+            returnable[name] = operand(name, .channelsFirst, node: producer[name] ?? 0)
         }
+
+        let permanent = Set(constantSlots.map(\.slot))
+        let live = Set(inputSlots.map(\.slot)).union(returnable.values)
+        let offsets = try Self.assignOffsets(sizes: sizes, steps: steps, permanent: permanent, live: live)
         self.steps = steps
-        self.slots = slots
         self.slotSizes = sizes
         self.slotOffsets = offsets
+        let total = zip(offsets, sizes).map { $0 + $1 }.max() ?? 0
         self.arena = .allocate(capacity: max(total, 1))
         arena.initialize(repeating: 0)
         self.inputSlots = inputSlots
-        self.outputSlots = graph.outputs.map { ($0, slots[$0]!) }
+        self.returnable = returnable
         for (slot, tensor) in constantSlots {
             _ = buffer(slot).initialize(from: tensor.data)
         }
     }
 
     deinit { arena.deallocate() }
+
+    /// Places every slot in the arena. `permanent` slots (constants) and `live` slots (inputs,
+    /// returned values) keep their range for the whole run; any other slot's range is free again
+    /// after the last step that reads it, and a later step's output may take it.
+    private static func assignOffsets(sizes: [Int], steps: [Step], permanent: Set<Int>, live: Set<Int>) throws(InferenceError) -> [Int] {
+        var lastRead = [Int](repeating: -1, count: sizes.count)
+        for (index, step) in steps.enumerated() {
+            for slot in step.inputSlots where slot >= 0 { lastRead[slot] = index }
+        }
+        var offsets = [Int](repeating: -1, count: sizes.count)
+        var free: [Range<Int>] = []
+        var end = 0
+        func allocate(_ slot: Int) throws(InferenceError) {
+            let size = max(16, (sizes[slot] + 15) / 16 * 16)
+            if let best = free.indices.filter({ free[$0].count >= size }).min(by: { free[$0].count < free[$1].count }) {
+                offsets[slot] = free[best].lowerBound
+                free[best] = (free[best].lowerBound + size)..<free[best].upperBound
+                if free[best].isEmpty { free.remove(at: best) }
+            } else {
+                offsets[slot] = end
+                end += size
+                guard end <= elementLimit else { throw .tooLarge(elements: end) }
+            }
+        }
+        func release(_ slot: Int) {
+            let size = max(16, (sizes[slot] + 15) / 16 * 16)
+            free.append(offsets[slot]..<(offsets[slot] + size))
+            free.sort { $0.lowerBound < $1.lowerBound }
+            var merged: [Range<Int>] = []
+            for range in free {
+                if let last = merged.last, last.upperBound == range.lowerBound {
+                    merged[merged.count - 1] = last.lowerBound..<range.upperBound
+                } else {
+                    merged.append(range)
+                }
+            }
+            free = merged
+        }
+        for slot in permanent.sorted() { try allocate(slot) }
+        for slot in live.sorted() where !permanent.contains(slot) { try allocate(slot) }
+        for (index, step) in steps.enumerated() {
+            if offsets[step.outputSlot] < 0 { try allocate(step.outputSlot) }
+            var done = Set(step.inputSlots.filter { $0 >= 0 && lastRead[$0] == index })
+            if lastRead[step.outputSlot] < index { done.insert(step.outputSlot) }  // never read
+            for slot in done.sorted() where !permanent.contains(slot) && !live.contains(slot) { release(slot) }
+        }
+        return offsets
+    }
 
     func buffer(_ slot: Int) -> UnsafeMutableBufferPointer<Float> {
         UnsafeMutableBufferPointer(rebasing: arena[slotOffsets[slot]..<(slotOffsets[slot] + slotSizes[slot])])
@@ -95,7 +192,8 @@ final class ExecutionPlan {
         }
     }
 
-    /// Copies `inputs` in, runs every step, and copies out the values named in `names`.
+    /// Copies `inputs` in, runs every step, and copies out the values named in `names` (graph
+    /// outputs or values the plan was asked to keep).
     func run(_ inputs: [String: Tensor], returning names: Set<String>) -> [String: Tensor] {
         for (name, slot) in inputSlots {
             _ = buffer(slot).initialize(from: inputs[name]!.data)
@@ -106,7 +204,7 @@ final class ExecutionPlan {
         }
         var result: [String: Tensor] = [:]
         for name in names {
-            guard let slot = slots[name] else { continue }
+            guard let slot = returnable[name] else { continue }
             result[name] = Tensor(shape: shapes[name]!, data: Array(buffer(slot)))
         }
         return result
@@ -115,12 +213,21 @@ final class ExecutionPlan {
     /// The fast kernel for `node`, when one exists for its op and shapes and its weights are
     /// constants (they are packed here, once).
     static func fastKernel(for node: Node, shapes: [[Int]], output: [Int], constants: [String: Tensor], threads: Int) -> (any PreparedKernel)? {
-        if node.op == .globalAveragePool { return FastGlobalAveragePool(input: shapes[0]) }
-        guard case .conv2d(let conv) = node.op, let weight = constants[node.inputs[1]] else { return nil }
+        if node.op == .globalAveragePool && shapes[0].count == 4 { return FastGlobalAveragePool(input: shapes[0]) }
+        let isConv: Bool
+        switch node.op {
+        case .conv2d: isConv = true
+        case .dense: isConv = false
+        default: return nil
+        }
+        guard let weight = constants[node.inputs[1]] else { return nil }
         var bias: Tensor?
         if node.inputs.count > 2, !node.inputs[2].isEmpty {
             guard let b = constants[node.inputs[2]] else { return nil }
             bias = b
+        }
+        guard isConv, case .conv2d(let conv) = node.op else {
+            return FastDense(input: shapes[0], weight: weight, bias: bias, threads: threads)
         }
         let x = shapes[0]
         if FastDepthwiseConv.handles(conv, input: x, weight: weight.shape) {
@@ -129,8 +236,7 @@ final class ExecutionPlan {
         let pointwise = weight.shape[2] == 1 && weight.shape[3] == 1 && conv.groups == 1 && conv.stride == [1, 1]
             && conv.padding.resolved(inputSize: [x[2], x[3]], kernel: [1, 1], stride: [1, 1], dilation: [1, 1]) == [0, 0, 0, 0]
         if pointwise {
-            return FastPointwiseConv(input: x, weight: Tensor(shape: [weight.shape[0], weight.shape[1]], data: weight.data), bias: bias,
-                                     activation: conv.activation, threads: threads)
+            return FastPointwiseConv(input: x, weight: weight, bias: bias, activation: conv.activation, threads: threads)
         }
         if FastIm2colConv.handles(conv) {
             return FastIm2colConv(input: x, output: output, weight: weight, bias: bias, conv: conv, threads: threads)

@@ -5,5 +5,29 @@
 /// The reference kernels (`Kernels/Reference`) are the simple, obviously correct versions that
 /// every test compares against; faster kernels implement the same protocol.
 protocol PreparedKernel: Sendable {
+    /// How the kernel wants its first input, and how it writes its output, when they are rank-4
+    /// activations. The plan converts between orders where a producer and a consumer differ.
+    var inputOrder: ActivationOrder { get }
+    var outputOrder: ActivationOrder { get }
     func run(_ inputs: [UnsafeBufferPointer<Float>], _ output: UnsafeMutableBufferPointer<Float>)
+}
+
+extension PreparedKernel {
+    var inputOrder: ActivationOrder { .channelsFirst }
+    var outputOrder: ActivationOrder { inputOrder }
+}
+
+/// The memory order of a rank-4 activation inside a plan. The graph always speaks of
+/// channels-first (`[N, C, H, W]`) shapes; the fast convolution kernels hold the same values
+/// channels-last (`[N, H, W, C]` in memory), where a pointwise convolution is one GEMM and a
+/// depthwise convolution runs across channels in SIMD.
+enum ActivationOrder: Sendable {
+    case channelsFirst
+    case channelsLast
+
+    /// Whether the two orders put the elements of an `[N, C, H, W]` shape at different places
+    /// (not when `H * W` or `C` is 1).
+    static func differ(for shape: [Int]) -> Bool {
+        shape.count == 4 && shape[1] > 1 && shape[2] * shape[3] > 1
+    }
 }

@@ -36,7 +36,8 @@ final class FastKernelTests: XCTestCase {
     }
 
     func testPointwiseGrid() throws {
-        for (k, o) in [(3, 5), (8, 16), (17, 9), (32, 64), (96, 33)] {
+        // Depths past 256 take two passes over K; outputs not a multiple of 16 end in a partial panel.
+        for (k, o) in [(3, 5), (8, 16), (17, 9), (32, 64), (96, 33), (300, 20), (520, 40)] {
             for side in [1, 3, 7, 14, 17, 40] {
                 for batch in [1, 3] {
                     for activation in [Activation.none, .relu6, .clip(min: -0.5, max: 0.25)] {
@@ -49,7 +50,8 @@ final class FastKernelTests: XCTestCase {
     }
 
     func testDepthwiseGrid() throws {
-        for channels in [1, 5, 8, 13] {
+        // 37 and 64 take the four-block path; 13 and 37 end in single channels.
+        for channels in [1, 5, 8, 13, 37, 64] {
             for multiplier in [1, 2] {
                 for stride in [1, 2] {
                     for (h, w) in [(1, 1), (5, 7), (9, 9), (16, 16), (23, 30)] {
@@ -74,6 +76,61 @@ final class FastKernelTests: XCTestCase {
                         try compare(Conv2D(stride: [stride, stride], padding: padding, activation: .relu), input: [2, c, h, w],
                                     weight: [o, c, k, k], bias: stride == 1, label: "conv \(c)->\(o) k \(k) stride \(stride) \(h)x\(w) \(padding)")
                     }
+                }
+            }
+        }
+    }
+
+    func testDenseGrid() throws {
+        for (k, o) in [(7, 3), (64, 16), (300, 37)] {
+            for rows in [1, 5, 13] {
+                let graph = Graph(inputs: [GraphInput(name: "x", shape: [rows, k], layout: nil)], outputs: ["y"],
+                                  nodes: [Node(name: "fc", op: .dense, inputs: ["x", "w", "b"], outputs: ["y"])],
+                                  constants: ["w": random([o, k]), "b": random([o])],
+                                  metadata: Metadata(sourceFormat: "test", producer: "", sourceInputLayout: nil))
+                let x = random([rows, k])
+                let expected = try Engine(graph: graph, kernels: .reference).run(["x": x])["y"]!
+                for threads in [1, 2] {
+                    let got = try Engine(graph: graph, kernels: .fast, threads: threads).run(["x": x])["y"]!
+                    assertClose(got, expected, tolerance: 1e-5, "dense k \(k) o \(o) rows \(rows), \(threads) threads")
+                }
+            }
+        }
+    }
+
+    /// A chain that moves between the fast kernels (channels-last) and reference kernels
+    /// (channels-first) several times, with intermediate values captured: every conversion the
+    /// plan inserts, and the arena's reuse of freed ranges, must leave the values intact.
+    func testMixedChainWithCaptures() throws {
+        let nodes = [
+            Node(name: "stem", op: .conv2d(Conv2D(stride: [2, 2], padding: .sameUpper, activation: .relu6)), inputs: ["x", "w0", "b0"], outputs: ["a"]),
+            Node(name: "dw", op: .conv2d(Conv2D(padding: .explicit([1, 1, 1, 1]), groups: 16, activation: .relu6)), inputs: ["a", "w1", "b1"], outputs: ["b"]),
+            Node(name: "pool", op: .averagePool(Pool(kernel: [2, 2], stride: [1, 1], padding: .explicit([0, 0, 0, 0]))), inputs: ["b"], outputs: ["c"]),
+            Node(name: "pw", op: .conv2d(Conv2D(activation: .relu)), inputs: ["c", "w2"], outputs: ["d"]),
+            Node(name: "relu", op: .activation(.clip(min: 0, max: 0.5)), inputs: ["d"], outputs: ["e"]),
+            Node(name: "pw2", op: .conv2d(Conv2D()), inputs: ["e", "w3", "b3"], outputs: ["f"]),
+            Node(name: "gap", op: .globalAveragePool, inputs: ["f"], outputs: ["g"]),
+            Node(name: "flat", op: .flatten(axis: 1), inputs: ["g"], outputs: ["h"]),
+            Node(name: "fc", op: .dense, inputs: ["h", "w4", "b4"], outputs: ["i"]),
+            Node(name: "softmax", op: .softmax(axis: 1, coerced: false), inputs: ["i"], outputs: ["y"]),
+        ]
+        let constants = ["w0": random([16, 3, 3, 3]), "b0": random([16]), "w1": random([16, 1, 3, 3]), "b1": random([16]),
+                         "w2": random([24, 16, 1, 1]), "w3": random([40, 24, 1, 1]), "b3": random([40]),
+                         "w4": random([10, 40]), "b4": random([10])]
+        let graph = Graph(inputs: [GraphInput(name: "x", shape: [nil, 3, 19, 23], layout: .nchw)], outputs: ["y"], nodes: nodes,
+                          constants: constants, metadata: Metadata(sourceFormat: "test", producer: "", sourceInputLayout: .nchw))
+        let capture = ["a", "b", "c", "d", "f", "g"]
+        for batch in [1, 3] {
+            let x = random([batch, 3, 19, 23])
+            let expected = try Engine(graph: graph, kernels: .reference).run(["x": x], capture: capture)
+            for threads in [1, 2] {
+                let engine = try Engine(graph: graph, kernels: .fast, threads: threads)
+                let plain = try engine.run(["x": x])
+                assertClose(plain["y"]!, expected["y"]!, tolerance: 1e-5, "chain output, batch \(batch), \(threads) threads")
+                let got = try engine.run(["x": x], capture: capture)
+                for name in ["y"] + capture {
+                    XCTAssertEqual(got[name]?.shape, expected[name]!.shape, name)
+                    assertClose(got[name]!, expected[name]!, tolerance: 1e-5, "chain value \(name), batch \(batch), \(threads) threads")
                 }
             }
         }

@@ -1,117 +1,135 @@
 import MobileNetIR
 
-/// 3x3 depthwise convolution (groups = input channels, any multiplier), stride 1 or 2, any
-/// four-sided padding, with bias and activation fused. Each output plane is computed row by row:
-/// columns whose three taps are inside the row run eight at a time in SIMD (stride 2 loads sixteen
-/// inputs and keeps the even lanes), the border columns one at a time. Threads split the channels.
+/// 3x3 depthwise convolution (groups = channels, one output channel per input channel), stride 1
+/// or 2, any four-sided padding, with bias and activation fused; channels-last, so eight channels
+/// go through SIMD together with every load contiguous. Each output position finds its nine
+/// taps' inputs first (a tap in the padding reads a row of zeros, so borders need no other code),
+/// then runs across the channels. Threads split output rows.
 final class FastDepthwiseConv: PreparedKernel, @unchecked Sendable {
-    let batch, channels, outputs, multiplier: Int
-    let h, w, oh, ow: Int
-    let stride: Int
-    let top, left: Int
-    let weights: [Float]  // [O, 9]
-    let bias: [Float]     // [O]
+    let batch, channels, h, w, oh, ow: Int
+    let stride, top, left: Int
+    /// One row per tap, every channel's weight for that tap together:
+    /// `weights[tap * weightStride + c]` with `tap = ky * 3 + kx`.
+    let weights: UnsafeMutableBufferPointer<Float>
+    let weightStride: Int
+    /// `C` zeros: what a tap in the padding reads.
+    let zeros: UnsafeMutableBufferPointer<Float>
+    let bias: UnsafeMutableBufferPointer<Float>
     let lower, upper: Float
     let threads: Int
+    var inputOrder: ActivationOrder { .channelsLast }
 
+    /// `input` is `[N, C, H, W]`, `weight` `[C, 1, 3, 3]`.
     init(input: [Int], output: [Int], weight: Tensor, bias: Tensor?, conv: Conv2D, threads: Int) {
         (batch, channels, h, w) = (input[0], input[1], input[2], input[3])
-        outputs = output[1]
-        multiplier = outputs / channels
         (oh, ow) = (output[2], output[3])
         stride = conv.stride[0]
         let pads = conv.padding.resolved(inputSize: [h, w], kernel: [3, 3], stride: conv.stride, dilation: [1, 1])
         (top, left) = (pads[0], pads[1])
-        weights = weight.data
-        self.bias = bias?.data ?? [Float](repeating: 0, count: outputs)
+        // Rows a few lines longer than the channels, so the nine rows do not sit a power of two apart.
+        weightStride = channels + 16
+        weights = .allocate(capacity: 9 * weightStride)
+        weights.initialize(repeating: 0)
+        for c in 0..<channels {
+            for tap in 0..<9 { weights[tap * weightStride + c] = weight.data[c * 9 + tap] }
+        }
+        zeros = .allocate(capacity: channels)
+        zeros.initialize(repeating: 0)
+        self.bias = .allocate(capacity: channels)
+        for c in 0..<channels { self.bias[c] = bias?.data[c] ?? 0 }
         (lower, upper) = conv.activation.bounds
-        self.threads = outputs * oh * ow * 9 < 1 << 17 ? 1 : threads
+        self.threads = channels * oh * ow * 9 < 1 << 16 ? 1 : threads
+    }
+
+    deinit {
+        weights.deallocate()
+        zeros.deallocate()
+        bias.deallocate()
     }
 
     /// Whether `conv` with these shapes is one this kernel computes.
     static func handles(_ conv: Conv2D, input: [Int], weight: [Int]) -> Bool {
-        conv.groups == input[1] && conv.groups > 1 && weight[1] == 1 && weight[2] == 3 && weight[3] == 3
+        conv.groups == input[1] && conv.groups > 1 && weight[0] == input[1] && weight[1] == 1 && weight[2] == 3 && weight[3] == 3
             && conv.dilation == [1, 1] && conv.stride[0] == conv.stride[1] && (conv.stride[0] == 1 || conv.stride[0] == 2)
     }
 
     func run(_ inputs: [UnsafeBufferPointer<Float>], _ output: UnsafeMutableBufferPointer<Float>) {
         let x = SendableConstPointer(base: inputs[0].baseAddress!), y = SendablePointer(base: output.baseAddress!)
-        let planes = batch * outputs
-        let tasks = threads > 1 ? threads : 1
-        parallelFor(tasks, threads: threads) { task in
-            let chunk = (planes + tasks - 1) / tasks
-            for plane in (task * chunk)..<min(planes, (task + 1) * chunk) {
-                let n = plane / self.outputs, o = plane % self.outputs
-                let source = x.base + (n * self.channels + o / self.multiplier) * self.h * self.w
-                self.plane(source, y.base + plane * self.oh * self.ow, channel: o)
+        let rows = batch * oh
+        parallelFor(threads, threads: threads) { task in
+            let chunk = (rows + self.threads - 1) / self.threads
+            for row in (task * chunk)..<min(rows, (task + 1) * chunk) {
+                let (n, oy) = row.quotientAndRemainder(dividingBy: self.oh)
+                self.row(x.base + n * self.h * self.w * self.channels, y.base + row * self.ow * self.channels, oy: oy)
             }
         }
     }
 
-    private func plane(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, channel o: Int) {
-        var k = SIMD16<Float>(repeating: 0)
-        for i in 0..<9 { k[i] = weights[o &* 9 &+ i] }
-        let b = bias[o]
+    private func row(_ image: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, oy: Int) {
+        let c = channels
+        let iy0 = oy &* stride &- top
+        let zero = UnsafePointer(zeros.baseAddress!)
+        for ox in 0..<ow {
+            let ix0 = ox &* stride &- left
+            // The nine taps' inputs; taps in the padding read a row of zeros.
+            @inline(__always) func tap(_ ky: Int, _ kx: Int) -> UnsafePointer<Float> {
+                let iy = iy0 &+ ky, ix = ix0 &+ kx
+                return iy >= 0 && iy < h && ix >= 0 && ix < w ? image + (iy &* w &+ ix) &* c : zero
+            }
+            taps(tap(0, 0), tap(0, 1), tap(0, 2), tap(1, 0), tap(1, 1), tap(1, 2), tap(2, 0), tap(2, 1), tap(2, 2),
+                 out + ox &* c)
+        }
+    }
+
+    /// Every channel of one output position from its nine taps' inputs: four blocks of eight at
+    /// a time (four independent FMA chains hide the FMA latency), then single blocks, then the
+    /// last channels one by one.
+    @inline(__always)
+    private func taps(_ x0: UnsafePointer<Float>, _ x1: UnsafePointer<Float>, _ x2: UnsafePointer<Float>,
+                      _ x3: UnsafePointer<Float>, _ x4: UnsafePointer<Float>, _ x5: UnsafePointer<Float>,
+                      _ x6: UnsafePointer<Float>, _ x7: UnsafePointer<Float>, _ x8: UnsafePointer<Float>,
+                      _ out: UnsafeMutablePointer<Float>) {
+        let c = channels, ws = weightStride &* 4
+        let k = UnsafeRawPointer(weights.baseAddress!), b = UnsafeRawPointer(bias.baseAddress!)
         let lo = SIMD8<Float>(repeating: lower), hi = SIMD8<Float>(repeating: upper)
-        // Vector columns: the leftmost tap is inside the row, and the widest load (8 floats from
-        // tap 2 at stride 1, 16 at stride 2) ends inside it.
-        let first = (left &+ stride &- 1) / stride
-        let reach = stride == 1 ? 10 : 18
-        // The last column where a vector tile may start; a final tile may overlap the one before it
-        // (it writes the same values), so at most a column or two per border is done one by one.
-        let lastStart = min(ow &- 8, (w &- reach &+ left) / stride)
-        for oy in 0..<oh {
-            let out = y + oy &* ow
-            let iy0 = oy &* stride &- top
-            var ox = 0
-            while ox < ow {
-                var start = ox
-                if ox >= first && lastStart >= first && ox > lastStart && ox < lastStart &+ 8 { start = lastStart }
-                if start >= first && start <= lastStart {
-                    vectorTile(x, out, at: start, iy0: iy0, k: k, bias: b, lo: lo, hi: hi)
-                    ox = start &+ 8
-                } else {
-                    out[ox] = scalar(x, at: ox, iy0: iy0, k: k, bias: b)
-                    ox &+= 1
-                }
-            }
+        @inline(__always) func block(_ j: Int) -> SIMD8<Float> {
+            let o = j &* 4
+            var acc = b.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
+            acc = acc.addingProduct(UnsafeRawPointer(x0).loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self), k.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self))
+            acc = acc.addingProduct(UnsafeRawPointer(x1).loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self), k.loadUnaligned(fromByteOffset: ws &+ o, as: SIMD8<Float>.self))
+            acc = acc.addingProduct(UnsafeRawPointer(x2).loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self), k.loadUnaligned(fromByteOffset: 2 &* ws &+ o, as: SIMD8<Float>.self))
+            acc = acc.addingProduct(UnsafeRawPointer(x3).loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self), k.loadUnaligned(fromByteOffset: 3 &* ws &+ o, as: SIMD8<Float>.self))
+            acc = acc.addingProduct(UnsafeRawPointer(x4).loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self), k.loadUnaligned(fromByteOffset: 4 &* ws &+ o, as: SIMD8<Float>.self))
+            acc = acc.addingProduct(UnsafeRawPointer(x5).loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self), k.loadUnaligned(fromByteOffset: 5 &* ws &+ o, as: SIMD8<Float>.self))
+            acc = acc.addingProduct(UnsafeRawPointer(x6).loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self), k.loadUnaligned(fromByteOffset: 6 &* ws &+ o, as: SIMD8<Float>.self))
+            acc = acc.addingProduct(UnsafeRawPointer(x7).loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self), k.loadUnaligned(fromByteOffset: 7 &* ws &+ o, as: SIMD8<Float>.self))
+            acc = acc.addingProduct(UnsafeRawPointer(x8).loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self), k.loadUnaligned(fromByteOffset: 8 &* ws &+ o, as: SIMD8<Float>.self))
+            return acc.clampedFast(lo, hi)
         }
-    }
-
-    @inline(__always)
-    private func vectorTile(_ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, at ox: Int, iy0: Int,
-                            k: SIMD16<Float>, bias: Float, lo: SIMD8<Float>, hi: SIMD8<Float>) {
-        let ix = ox &* stride &- left
-        var acc = SIMD8<Float>(repeating: bias)
-        for ky in 0..<3 {
-            let iy = iy0 &+ ky
-            guard iy >= 0 && iy < h else { continue }
-            let row = UnsafeRawPointer(x + (iy &* w &+ ix))
-            if stride == 1 {
-                acc = acc.addingProduct(row.loadUnaligned(as: SIMD8<Float>.self), k[ky &* 3])
-                acc = acc.addingProduct(row.loadUnaligned(fromByteOffset: 4, as: SIMD8<Float>.self), k[ky &* 3 &+ 1])
-                acc = acc.addingProduct(row.loadUnaligned(fromByteOffset: 8, as: SIMD8<Float>.self), k[ky &* 3 &+ 2])
-            } else {
-                acc = acc.addingProduct(row.loadUnaligned(as: SIMD16<Float>.self).evenHalf, k[ky &* 3])
-                acc = acc.addingProduct(row.loadUnaligned(fromByteOffset: 4, as: SIMD16<Float>.self).evenHalf, k[ky &* 3 &+ 1])
-                acc = acc.addingProduct(row.loadUnaligned(fromByteOffset: 8, as: SIMD16<Float>.self).evenHalf, k[ky &* 3 &+ 2])
-            }
+        let y = UnsafeMutableRawPointer(out)
+        var j = 0
+        while j &+ 32 <= c {
+            let a0 = block(j), a1 = block(j &+ 8), a2 = block(j &+ 16), a3 = block(j &+ 24)
+            y.storeBytes(of: a0, toByteOffset: j &* 4, as: SIMD8<Float>.self)
+            y.storeBytes(of: a1, toByteOffset: j &* 4 &+ 32, as: SIMD8<Float>.self)
+            y.storeBytes(of: a2, toByteOffset: j &* 4 &+ 64, as: SIMD8<Float>.self)
+            y.storeBytes(of: a3, toByteOffset: j &* 4 &+ 96, as: SIMD8<Float>.self)
+            j &+= 32
         }
-        UnsafeMutableRawPointer(out + ox).storeBytes(of: acc.clampedFast(lo, hi), as: SIMD8<Float>.self)
-    }
-
-    @inline(__always)
-    private func scalar(_ x: UnsafePointer<Float>, at ox: Int, iy0: Int, k: SIMD16<Float>, bias: Float) -> Float {
-        let ix = ox &* stride &- left
-        var acc = bias
-        for ky in 0..<3 {
-            let iy = iy0 &+ ky
-            guard iy >= 0 && iy < h else { continue }
-            for kx in 0..<3 {
-                let column = ix &+ kx
-                if column >= 0 && column < w { acc = acc.addingProduct(x[iy &* w &+ column], k[ky &* 3 &+ kx]) }
-            }
+        while j &+ 8 <= c {
+            y.storeBytes(of: block(j), toByteOffset: j &* 4, as: SIMD8<Float>.self)
+            j &+= 8
         }
-        return min(max(acc, lower), upper)
+        let kf = UnsafePointer(weights.baseAddress!), bf = UnsafePointer(bias.baseAddress!), s = weightStride
+        while j < c {
+            var acc = bf[j]
+            acc = acc.addingProduct(x0[j], kf[j]); acc = acc.addingProduct(x1[j], kf[s &+ j])
+            acc = acc.addingProduct(x2[j], kf[2 &* s &+ j]); acc = acc.addingProduct(x3[j], kf[3 &* s &+ j])
+            acc = acc.addingProduct(x4[j], kf[4 &* s &+ j]); acc = acc.addingProduct(x5[j], kf[5 &* s &+ j])
+            acc = acc.addingProduct(x6[j], kf[6 &* s &+ j]); acc = acc.addingProduct(x7[j], kf[7 &* s &+ j])
+            acc = acc.addingProduct(x8[j], kf[8 &* s &+ j])
+            out[j] = min(max(acc, lower), upper)
+            j &+= 1
+        }
     }
 }

@@ -1,29 +1,24 @@
-/// The pointwise-convolution GEMM: `C[o, p] = act(sum_k W[o, k] * X[k, p] + bias[o])`.
-///
-/// `X` is `[K, P]` row-major (an NCHW activation's channels by positions), `C` is `[O, P]`. The
-/// weights are packed once, at plan time, in blocks of four output channels:
-/// `packed[(block * K + k) * 4 + r] = W[block * 4 + r, k]`, zero past `O`. Columns of `X` are
-/// packed per chunk into panels of 16 (`panel[(tile * K + k) * 16 + j]`, zero past `P`), so the
-/// microkernel reads both operands sequentially whatever the image size (rows of `X` a large power
-/// of two apart otherwise fight over the same cache sets). The microkernel keeps a 4 x 16 tile
-/// of `C` in registers (eight ymm accumulators with AVX2) and streams `K`.
-struct PackedWeights: @unchecked Sendable {
-    let outputs, depth: Int
-    let blocks: Int
+/// Weights of a GEMM `C[r, o] = act(sum_k A[r, k] * W[o, k] + bias[o])`, packed once at plan time
+/// into panels of 16 output columns: `packed[(panel * K + k) * 16 + j] = W[panel * 16 + j, k]`,
+/// zero past `O`; `bias` is padded the same way. The microkernel then reads a panel front to back.
+struct PackedPanels: @unchecked Sendable {
+    static let width = 16
+    let outputs, depth, panels: Int
     let packed: UnsafeMutableBufferPointer<Float>
     let bias: UnsafeMutableBufferPointer<Float>
 
-    /// `weight` is `[O, K]` row-major; `bias` has `O` entries or is empty.
-    init(weight: [Float], outputs: Int, depth: Int, bias: [Float]) {
+    /// `weight(o, k)` gives `W[o, k]`; `bias` has `O` entries or is empty.
+    init(outputs: Int, depth: Int, bias: [Float], weight: (Int, Int) -> Float) {
         self.outputs = outputs
         self.depth = depth
-        blocks = (outputs + 3) / 4
-        packed = .allocate(capacity: blocks * depth * 4)
+        panels = (outputs + Self.width - 1) / Self.width
+        packed = .allocate(capacity: panels * depth * Self.width)
         packed.initialize(repeating: 0)
         for o in 0..<outputs {
-            for k in 0..<depth { packed[((o / 4) * depth + k) * 4 + o % 4] = weight[o * depth + k] }
+            let base = (o / Self.width) * depth * Self.width + o % Self.width
+            for k in 0..<depth { packed[base + k * Self.width] = weight(o, k) }
         }
-        self.bias = .allocate(capacity: blocks * 4)
+        self.bias = .allocate(capacity: panels * Self.width)
         self.bias.initialize(repeating: 0)
         for o in 0..<min(outputs, bias.count) { self.bias[o] = bias[o] }
     }
@@ -34,98 +29,166 @@ struct PackedWeights: @unchecked Sendable {
     }
 }
 
+/// The GEMM behind every channels-last convolution and dense layer: `A` is `[R, K]` with rows
+/// `lda` floats apart (an NHWC activation's positions by channels, or im2col patches), `C` is
+/// `[R, O]` with rows `ldc` floats apart. A 6 x 16 tile of `C` stays in registers (twelve ymm
+/// accumulators with AVX2) while `K` streams: each step broadcasts six `A` values against two
+/// vectors of the panel. Rows are walked in blocks of about 96 KiB of `A`, so a block stays in
+/// the L2 cache while every panel passes over it.
 enum FastGEMM {
-    /// Columns per packed chunk for depth `k`: about 64 KiB of panel, a multiple of 16.
-    static func chunk(depth k: Int) -> Int { max(16, min(512, (16 * 1024 / max(k, 1)) / 16 * 16)) }
+    static let rowsPerTile = 6
 
-    /// Floats of panel scratch one thread needs for depth `k`.
-    static func scratch(depth k: Int) -> Int { chunk(depth: k) * k }
+    /// Rows per cache block for `rows` rows of depth `k`: about 256 KiB of `A` in blocks of equal
+    /// size, a multiple of six rows.
+    static func rowBlock(rows: Int, depth k: Int) -> Int {
+        let most = max(rowsPerTile, 64 * 1024 / max(k, 1))
+        let blocks = (rows + most - 1) / most
+        return ((rows + blocks - 1) / max(blocks, 1) + rowsPerTile - 1) / rowsPerTile * rowsPerTile
+    }
 
-    /// Computes columns `columns` of `C` for output blocks `blocks`, chunk by chunk, packing each
-    /// chunk of `X` into `panel` (`scratch(depth:)` floats) first.
-    static func run(_ w: PackedWeights, x: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, positions p: Int,
-                    blocks: Range<Int>, columns: Range<Int>, lower: Float, upper: Float, panel: UnsafeMutablePointer<Float>) {
-        let k = w.depth, size = chunk(depth: k)
-        var start = columns.lowerBound
-        while start < columns.upperBound {
-            let end = min(columns.upperBound, start &+ size)
-            pack(x, positions: p, depth: k, columns: start..<end, into: panel)
-            var block = blocks.lowerBound
-            while block < blocks.upperBound {
-                tile(w, panel: panel, c: c, positions: p, block: block, columns: start..<end, lower: lower, upper: upper)
-                block &+= 1
+    /// Computes rows `0..<rows` of `C` on up to `threads` threads: split by rows when there are
+    /// enough of them (large images), by panels otherwise (deep layers, dense layers).
+    static func run(_ w: PackedPanels, a: UnsafePointer<Float>, lda: Int, rows: Int, c: UnsafeMutablePointer<Float>, ldc: Int,
+                    lower: Float, upper: Float, threads: Int) {
+        let threads = rows &* w.depth &* w.outputs < 1 << 17 ? 1 : threads
+        guard threads > 1 else {
+            run(w, a: a, lda: lda, rows: 0..<rows, panels: 0..<w.panels, c: c, ldc: ldc, lower: lower, upper: upper)
+            return
+        }
+        let a = SendableConstPointer(base: a), c = SendablePointer(base: c)
+        if rows >= 8 &* rowsPerTile &* threads || w.panels < threads {
+            let chunk = ((rows + threads - 1) / threads + rowsPerTile - 1) / rowsPerTile * rowsPerTile
+            parallelFor(threads, threads: threads) { task in
+                let start = min(rows, task * chunk)
+                run(w, a: a.base, lda: lda, rows: start..<min(rows, start + chunk), panels: 0..<w.panels,
+                    c: c.base, ldc: ldc, lower: lower, upper: upper)
+            }
+        } else {
+            let chunk = (w.panels + threads - 1) / threads
+            parallelFor(threads, threads: threads) { task in
+                let start = min(w.panels, task * chunk)
+                run(w, a: a.base, lda: lda, rows: 0..<rows, panels: start..<min(w.panels, start + chunk),
+                    c: c.base, ldc: ldc, lower: lower, upper: upper)
+            }
+        }
+    }
+
+    static func run(_ w: PackedPanels, a: UnsafePointer<Float>, lda: Int, rows: Range<Int>, panels: Range<Int>,
+                    c: UnsafeMutablePointer<Float>, ldc: Int, lower: Float, upper: Float) {
+        let block = rowBlock(rows: rows.count, depth: min(w.depth, depthBlock))
+        var start = rows.lowerBound
+        while start < rows.upperBound {
+            let end = min(rows.upperBound, start &+ block)
+            var k0 = 0
+            while k0 < w.depth {
+                let k1 = min(w.depth, k0 &+ depthBlock)
+                let last = k1 == w.depth
+                for panel in panels {
+                    var row = start
+                    while row < end {
+                        tile(w, panel: panel, depth: k0..<k1, a: a + row &* lda, lda: lda, rows: min(rowsPerTile, end &- row),
+                             c: c + row &* ldc, ldc: ldc, lower: last ? lower : -.infinity, upper: last ? upper : .infinity)
+                        row &+= rowsPerTile
+                    }
+                }
+                k0 = k1
             }
             start = end
         }
     }
 
-    @inline(__always)
-    static func pack(_ x: UnsafePointer<Float>, positions p: Int, depth k: Int, columns: Range<Int>, into panel: UnsafeMutablePointer<Float>) {
-        var tile = 0, column = columns.lowerBound
-        while column < columns.upperBound {
-            let valid = min(16, columns.upperBound &- column)
-            var source = x + column
-            var target = panel + tile &* k &* 16
-            if valid == 16 {
-                for _ in 0..<k {
-                    UnsafeMutableRawPointer(target).storeBytes(of: UnsafeRawPointer(source).loadUnaligned(as: SIMD16<Float>.self), as: SIMD16<Float>.self)
-                    source += p
-                    target += 16
-                }
-            } else {
-                for _ in 0..<k {
-                    for j in 0..<16 { target[j] = j < valid ? source[j] : 0 }
-                    source += p
-                    target += 16
-                }
-            }
-            tile &+= 1
-            column &+= 16
-        }
-    }
+    /// Depth per pass: a 16-column panel slice of 16 KiB stays in the L1 cache while the row
+    /// tiles of a block pass over it. Passes after the first add to `C`.
+    static let depthBlock = 256
 
+    /// One tile: `rows` (at most six) rows of `C` by one panel, over `depth` of `K`: the first
+    /// slice starts from the bias, later ones from `C`. Missing rows repeat the last one and are
+    /// not stored.
     @inline(__always)
-    static func tile(_ w: PackedWeights, panel: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, positions p: Int,
-                     block: Int, columns: Range<Int>, lower: Float, upper: Float) {
+    static func tile(_ w: PackedPanels, panel: Int, depth: Range<Int>, a: UnsafePointer<Float>, lda: Int, rows: Int,
+                     c: UnsafeMutablePointer<Float>, ldc: Int, lower: Float, upper: Float) {
         let k = w.depth
-        let lo = SIMD16<Float>(repeating: lower), hi = SIMD16<Float>(repeating: upper)
-        let weights = UnsafePointer(w.packed.baseAddress!) + block &* k &* 4
-        let rows = min(4, w.outputs &- block &* 4)
-        let b = w.bias.baseAddress! + block &* 4
-        var tile = 0, column = columns.lowerBound
-        while column < columns.upperBound {
-            var c0 = SIMD16<Float>(repeating: b[0]), c1 = SIMD16<Float>(repeating: b[1])
-            var c2 = SIMD16<Float>(repeating: b[2]), c3 = SIMD16<Float>(repeating: b[3])
-            var xp = panel + tile &* k &* 16
-            var wp = weights
-            for _ in 0..<k {
-                let v = UnsafeRawPointer(xp).loadUnaligned(as: SIMD16<Float>.self)
-                c0 = c0.addingProduct(v, wp[0])
-                c1 = c1.addingProduct(v, wp[1])
-                c2 = c2.addingProduct(v, wp[2])
-                c3 = c3.addingProduct(v, wp[3])
-                xp += 16
-                wp += 4
-            }
-            let valid = min(16, columns.upperBound &- column)
-            let out = c + (block &* 4 &* p &+ column)
-            store(c0.clampedFast(lo, hi), out, row: 0, rows: rows, stride: p, valid: valid)
-            store(c1.clampedFast(lo, hi), out, row: 1, rows: rows, stride: p, valid: valid)
-            store(c2.clampedFast(lo, hi), out, row: 2, rows: rows, stride: p, valid: valid)
-            store(c3.clampedFast(lo, hi), out, row: 3, rows: rows, stride: p, valid: valid)
-            tile &+= 1
-            column &+= 16
+        let a0 = a, a1 = a + min(1, rows &- 1) &* lda, a2 = a + min(2, rows &- 1) &* lda
+        let a3 = a + min(3, rows &- 1) &* lda, a4 = a + min(4, rows &- 1) &* lda, a5 = a + min(5, rows &- 1) &* lda
+        let columns = min(16, w.outputs &- panel &* 16)
+        let out = c + panel &* 16
+        var c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51: SIMD8<Float>
+        if depth.lowerBound == 0 {
+            let bias = UnsafeRawPointer(w.bias.baseAddress! + panel &* 16)
+            let bLow = bias.loadUnaligned(as: SIMD8<Float>.self), bHigh = bias.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+            (c00, c01, c10, c11, c20, c21) = (bLow, bHigh, bLow, bHigh, bLow, bHigh)
+            (c30, c31, c40, c41, c50, c51) = (bLow, bHigh, bLow, bHigh, bLow, bHigh)
+        } else {
+            (c00, c01) = load(out, columns: columns)
+            (c10, c11) = load(out + min(1, rows &- 1) &* ldc, columns: columns)
+            (c20, c21) = load(out + min(2, rows &- 1) &* ldc, columns: columns)
+            (c30, c31) = load(out + min(3, rows &- 1) &* ldc, columns: columns)
+            (c40, c41) = load(out + min(4, rows &- 1) &* ldc, columns: columns)
+            (c50, c51) = load(out + min(5, rows &- 1) &* ldc, columns: columns)
         }
+        var b = UnsafeRawPointer(w.packed.baseAddress! + (panel &* k &+ depth.lowerBound) &* 16)
+        var i = depth.lowerBound
+        while i < depth.upperBound {
+            let w0 = b.loadUnaligned(as: SIMD8<Float>.self), w1 = b.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+            var s = SIMD8<Float>(repeating: a0[i])
+            c00 = c00.addingProduct(s, w0); c01 = c01.addingProduct(s, w1)
+            s = SIMD8<Float>(repeating: a1[i])
+            c10 = c10.addingProduct(s, w0); c11 = c11.addingProduct(s, w1)
+            s = SIMD8<Float>(repeating: a2[i])
+            c20 = c20.addingProduct(s, w0); c21 = c21.addingProduct(s, w1)
+            s = SIMD8<Float>(repeating: a3[i])
+            c30 = c30.addingProduct(s, w0); c31 = c31.addingProduct(s, w1)
+            s = SIMD8<Float>(repeating: a4[i])
+            c40 = c40.addingProduct(s, w0); c41 = c41.addingProduct(s, w1)
+            s = SIMD8<Float>(repeating: a5[i])
+            c50 = c50.addingProduct(s, w0); c51 = c51.addingProduct(s, w1)
+            b += 64
+            i &+= 1
+        }
+        let lo = SIMD8<Float>(repeating: lower), hi = SIMD8<Float>(repeating: upper)
+        store(c00, c01, out, columns: columns, lo: lo, hi: hi)
+        guard rows > 1 else { return }
+        store(c10, c11, out + ldc, columns: columns, lo: lo, hi: hi)
+        guard rows > 2 else { return }
+        store(c20, c21, out + 2 &* ldc, columns: columns, lo: lo, hi: hi)
+        guard rows > 3 else { return }
+        store(c30, c31, out + 3 &* ldc, columns: columns, lo: lo, hi: hi)
+        guard rows > 4 else { return }
+        store(c40, c41, out + 4 &* ldc, columns: columns, lo: lo, hi: hi)
+        guard rows > 5 else { return }
+        store(c50, c51, out + 5 &* ldc, columns: columns, lo: lo, hi: hi)
     }
 
+    /// The first `columns` of sixteen results stored earlier, zero past them.
     @inline(__always)
-    static func store(_ v: SIMD16<Float>, _ out: UnsafeMutablePointer<Float>, row: Int, rows: Int, stride: Int, valid: Int) {
-        guard row < rows else { return }
-        let target = out + row &* stride
-        if valid == 16 {
-            UnsafeMutableRawPointer(target).storeBytes(of: v, as: SIMD16<Float>.self)
+    static func load(_ row: UnsafeMutablePointer<Float>, columns: Int) -> (SIMD8<Float>, SIMD8<Float>) {
+        if columns == 16 {
+            let source = UnsafeRawPointer(row)
+            return (source.loadUnaligned(as: SIMD8<Float>.self), source.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self))
+        }
+        var low = SIMD8<Float>(), high = SIMD8<Float>()
+        for j in 0..<columns {
+            if j < 8 { low[j] = row[j] } else { high[j &- 8] = row[j] }
+        }
+        return (low, high)
+    }
+
+    /// Clamps sixteen results and stores the first `columns` of them.
+    @inline(__always)
+    static func store(_ low: SIMD8<Float>, _ high: SIMD8<Float>, _ out: UnsafeMutablePointer<Float>, columns: Int,
+                      lo: SIMD8<Float>, hi: SIMD8<Float>) {
+        let low = low.clampedFast(lo, hi), high = high.clampedFast(lo, hi)
+        let target = UnsafeMutableRawPointer(out)
+        if columns == 16 {
+            target.storeBytes(of: low, as: SIMD8<Float>.self)
+            target.storeBytes(of: high, toByteOffset: 32, as: SIMD8<Float>.self)
+            return
+        }
+        if columns >= 8 {
+            target.storeBytes(of: low, as: SIMD8<Float>.self)
+            for j in 8..<columns { out[j] = high[j &- 8] }
         } else {
-            for j in 0..<valid { target[j] = v[j] }
+            for j in 0..<columns { out[j] = low[j] }
         }
     }
 }

@@ -1,29 +1,32 @@
-/// Mean of each `[H, W]` plane of `[N, C, H, W]`: a sum over contiguous floats per plane.
+/// Mean over positions of a channels-last `[N, H, W, C]` activation, eight channels at a time.
+/// The output `[N, C, 1, 1]` has the same bytes in either order.
 struct FastGlobalAveragePool: PreparedKernel {
-    let planes, size: Int
+    let batch, positions, channels: Int
+    var inputOrder: ActivationOrder { .channelsLast }
 
     init(input: [Int]) {
-        planes = input[0] * input[1]
-        size = input.dropFirst(2).reduce(1, *)
+        (batch, channels) = (input[0], input[1])
+        positions = input.dropFirst(2).reduce(1, *)
     }
 
     func run(_ inputs: [UnsafeBufferPointer<Float>], _ output: UnsafeMutableBufferPointer<Float>) {
-        let x = inputs[0].baseAddress!
-        let scale = 1 / Float(size)
-        for plane in 0..<planes {
-            let p = x + plane &* size
-            var vector = SIMD8<Float>(repeating: 0)
-            var i = 0
-            while i &+ 8 <= size {
-                vector += UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Float>.self)
-                i &+= 8
+        let scale = 1 / Float(positions)
+        for n in 0..<batch {
+            let x = inputs[0].baseAddress! + n &* positions &* channels
+            let y = output.baseAddress! + n &* channels
+            var j = 0
+            while j &+ 8 <= channels {
+                var sum = SIMD8<Float>(repeating: 0)
+                for p in 0..<positions { sum += UnsafeRawPointer(x + (p &* channels &+ j)).loadUnaligned(as: SIMD8<Float>.self) }
+                UnsafeMutableRawPointer(y + j).storeBytes(of: sum * scale, as: SIMD8<Float>.self)
+                j &+= 8
             }
-            var sum = vector.sum()
-            while i < size {
-                sum += p[i]
-                i &+= 1
+            while j < channels {
+                var sum: Float = 0
+                for p in 0..<positions { sum += x[p &* channels &+ j] }
+                y[j] = sum * scale
+                j &+= 1
             }
-            output[plane] = sum * scale
         }
     }
 }

@@ -1,13 +1,19 @@
 import MobileNetIR
 
-/// Any other ungrouped convolution (MobileNetV1's 3x3 stride-2 stem) as im2col + the pointwise
-/// GEMM: each input patch becomes a column of a `[C * kH * kW, H' * W']` matrix, built in a scratch
-/// buffer the kernel owns (an Engine runs one inference at a time).
+/// Any other ungrouped convolution (MobileNetV1's 3x3 stride-2 stem) as im2col + the GEMM. It
+/// reads a channels-first input (a stem reads the image as given) and writes channels-last: each
+/// output position's patch becomes a row `[C, kH, kW]` of a `[H' * W', C * kH * kW]` matrix (zero
+/// where the patch leaves the image), in a scratch buffer the kernel owns (an Engine runs one
+/// inference at a time); that matrix times the weights, which already have that order, is the
+/// output. Threads split output rows, building and multiplying their own rows.
 final class FastIm2colConv: PreparedKernel, @unchecked Sendable {
-    let gemm: FastPointwiseConv
+    let weights: PackedPanels
     let batch, channels, h, w, kh, kw, oh, ow: Int
     let stride, dilation, pads: [Int]
-    let columns: UnsafeMutableBufferPointer<Float>
+    let lower, upper: Float
+    let threads: Int
+    let patches: UnsafeMutableBufferPointer<Float>
+    var outputOrder: ActivationOrder { .channelsLast }
 
     init(input: [Int], output: [Int], weight: Tensor, bias: Tensor?, conv: Conv2D, threads: Int) {
         (batch, channels, h, w) = (input[0], input[1], input[2], input[3])
@@ -16,51 +22,65 @@ final class FastIm2colConv: PreparedKernel, @unchecked Sendable {
         stride = conv.stride
         dilation = conv.dilation
         pads = conv.padding.resolved(inputSize: [h, w], kernel: [kh, kw], stride: conv.stride, dilation: conv.dilation)
+        (lower, upper) = conv.activation.bounds
         let depth = channels * kh * kw
-        gemm = FastPointwiseConv(input: [1, depth, oh, ow], weight: Tensor(shape: [weight.shape[0], depth], data: weight.data),
-                                 bias: bias, activation: conv.activation, threads: threads)
-        columns = .allocate(capacity: depth * oh * ow)
+        weights = weight.data.withUnsafeBufferPointer { data in
+            PackedPanels(outputs: weight.shape[0], depth: depth, bias: bias?.data ?? []) { o, k in data[o * depth + k] }
+        }
+        self.threads = oh * ow * depth * weight.shape[0] < 1 << 17 ? 1 : min(threads, oh)
+        patches = .allocate(capacity: oh * ow * depth)
     }
 
-    deinit { columns.deallocate() }
+    deinit {
+        weights.deallocate()
+        patches.deallocate()
+    }
 
     static func handles(_ conv: Conv2D) -> Bool { conv.groups == 1 }
 
     func run(_ inputs: [UnsafeBufferPointer<Float>], _ output: UnsafeMutableBufferPointer<Float>) {
-        let x = inputs[0]
         let positions = oh * ow
         for n in 0..<batch {
-            // Row (c, ky, kx) of the matrix holds that tap for every output position.
+            let image = SendableConstPointer(base: inputs[0].baseAddress! + n * channels * h * w)
+            let y = SendablePointer(base: output.baseAddress! + n * positions * weights.outputs)
+            parallelFor(threads, threads: threads) { task in
+                let chunk = (self.oh + self.threads - 1) / self.threads
+                let rows = min(self.oh, task * chunk)..<min(self.oh, (task + 1) * chunk)
+                for oy in rows { self.patchRow(image.base, oy: oy) }
+                FastGEMM.run(self.weights, a: UnsafePointer(self.patches.baseAddress!), lda: self.weights.depth,
+                             rows: (rows.lowerBound * self.ow)..<(rows.upperBound * self.ow), panels: 0..<self.weights.panels,
+                             c: y.base, ldc: self.weights.outputs, lower: self.lower, upper: self.upper)
+            }
+        }
+    }
+
+    /// The patches of output row `oy`.
+    private func patchRow(_ image: UnsafePointer<Float>, oy: Int) {
+        let depth = weights.depth
+        let (sy, sx, dy, dx) = (stride[0], stride[1], dilation[0], dilation[1])
+        var target = patches.baseAddress! + oy &* ow &* depth
+        for ox in 0..<ow {
+            let ix0 = ox &* sx &- pads[1]
+            let inside = ix0 >= 0 && ix0 &+ (kw &- 1) &* dx < w
             for c in 0..<channels {
                 for ky in 0..<kh {
-                    for kx in 0..<kw {
-                        let row = columns.baseAddress! + ((c * kh + ky) * kw + kx) * positions
-                        let plane = x.baseAddress! + (n * channels + c) * h * w
-                        // Output columns whose input column is inside the image.
-                        let offset = kx * dilation[1] - pads[1], s = stride[1]
-                        let first = max(0, (-offset + s - 1) / s)
-                        let last = w - 1 - offset >= 0 ? min(ow, (w - 1 - offset) / s + 1) : 0
-                        for oy in 0..<oh {
-                            let iy = oy * stride[0] + ky * dilation[0] - pads[0]
-                            let out = row + oy * ow
-                            guard iy >= 0 && iy < h && first < last else {
-                                out.update(repeating: 0, count: ow)
-                                continue
+                    let iy = oy &* sy &+ ky &* dy &- pads[0]
+                    if iy < 0 || iy >= h {
+                        for kx in 0..<kw { target[kx] = 0 }
+                    } else {
+                        let source = image + (c &* h &+ iy) &* w
+                        if inside {
+                            for kx in 0..<kw { target[kx] = source[ix0 &+ kx &* dx] }
+                        } else {
+                            for kx in 0..<kw {
+                                let ix = ix0 &+ kx &* dx
+                                target[kx] = ix >= 0 && ix < w ? source[ix] : 0
                             }
-                            let source = plane + iy * w + offset
-                            for ox in 0..<first { out[ox] = 0 }
-                            var ox = first
-                            while ox < last {
-                                out[ox] = source[ox &* s]
-                                ox &+= 1
-                            }
-                            for ox in max(first, last)..<ow { out[ox] = 0 }
                         }
                     }
+                    target += kw
                 }
             }
-            let out = UnsafeMutableBufferPointer(rebasing: output[(n * gemm.weights.outputs * positions)..<((n + 1) * gemm.weights.outputs * positions)])
-            gemm.run([UnsafeBufferPointer(columns)], out)
         }
     }
 }
