@@ -83,12 +83,27 @@ enum FastGEMM {
             while k0 < w.depth {
                 let k1 = min(w.depth, k0 &+ depthBlock)
                 let last = k1 == w.depth
-                for panel in panels {
+                let (lo, hi) = last ? (lower, upper) : (-Float.infinity, Float.infinity)
+                if (k1 &- k0) &* panels.count &* 64 <= 512 * 1024 {
+                    // The slice of every panel fits the L2 cache: each row tile stays in L1
+                    // while all panels pass over it.
                     var row = start
                     while row < end {
-                        tile(w, panel: panel, depth: k0..<k1, a: a + row &* lda, lda: lda, rows: min(rowsPerTile, end &- row),
-                             c: c + row &* ldc, ldc: ldc, lower: last ? lower : -.infinity, upper: last ? upper : .infinity)
+                        for panel in panels {
+                            tile(w, panel: panel, depth: k0..<k1, a: a + row &* lda, lda: lda, rows: min(rowsPerTile, end &- row),
+                                 c: c + row &* ldc, ldc: ldc, lower: lo, upper: hi)
+                        }
                         row &+= rowsPerTile
+                    }
+                } else {
+                    // Wide layers: each panel's slice stays in L1 while the row tiles pass over it.
+                    for panel in panels {
+                        var row = start
+                        while row < end {
+                            tile(w, panel: panel, depth: k0..<k1, a: a + row &* lda, lda: lda, rows: min(rowsPerTile, end &- row),
+                                 c: c + row &* ldc, ldc: ldc, lower: lo, upper: hi)
+                            row &+= rowsPerTile
+                        }
                     }
                 }
                 k0 = k1
