@@ -1,7 +1,9 @@
 import InferenceCore
 import MobileNetIR
 import TestSupport
+import Synchronization
 import XCTest
+import Dispatch
 
 /// The fast kernels against the reference kernels over grids of shapes: odd sizes, strides 1 and
 /// 2, channel counts that are not multiples of the vector width, batch > 1, every activation,
@@ -134,5 +136,28 @@ final class FastKernelTests: XCTestCase {
                 }
             }
         }
+    }
+
+    /// Engines on several threads at once share the worker pool (one takes it, the others fall
+    /// back to Dispatch); every result must match the single-threaded one.
+    func testEnginesOnSeveralThreadsAtOnce() throws {
+        let graph = Graph(inputs: [GraphInput(name: "x", shape: [1, 32, 20, 20], layout: .nchw)], outputs: ["y"],
+                          nodes: [Node(name: "pw", op: .conv2d(Conv2D(activation: .relu6)), inputs: ["x", "w"], outputs: ["a"]),
+                                  Node(name: "dw", op: .conv2d(Conv2D(padding: .sameUpper, groups: 64)), inputs: ["a", "d"], outputs: ["y"])],
+                          constants: ["w": random([64, 32, 1, 1]), "d": random([64, 1, 3, 3])],
+                          metadata: Metadata(sourceFormat: "test", producer: "", sourceInputLayout: .nchw))
+        let x = random([1, 32, 20, 20])
+        let expected = try Engine(graph: graph, kernels: .reference).run(["x": x])["y"]!
+        let failures = Mutex(0)
+        DispatchQueue.concurrentPerform(iterations: 4) { _ in
+            guard let engine = try? Engine(graph: graph, kernels: .fast, threads: 2) else { return }
+            for _ in 0..<200 {
+                guard let y = try? engine.run(["x": x])["y"], zip(y.data, expected.data).allSatisfy({ abs($0 - $1) <= 1e-4 }) else {
+                    failures.withLock { $0 += 1 }
+                    return
+                }
+            }
+        }
+        XCTAssertEqual(failures.withLock { $0 }, 0)
     }
 }

@@ -1,7 +1,9 @@
 import Dispatch
+import Foundation
+import Synchronization
 
-/// A raw pointer that may cross into `concurrentPerform`'s closures: each task writes a disjoint
-/// part of the buffer it points into, which is what makes sharing it safe.
+/// A raw pointer that may cross into parallel tasks: each task writes a disjoint part of the
+/// buffer it points into, which is what makes sharing it safe.
 struct SendablePointer<T>: @unchecked Sendable {
     let base: UnsafeMutablePointer<T>
 }
@@ -10,13 +12,114 @@ struct SendableConstPointer<T>: @unchecked Sendable {
     let base: UnsafePointer<T>
 }
 
-/// Runs `body(task)` for `tasks` tasks on up to `threads` threads; one task runs inline.
-/// `concurrentPerform` costs about 0.5 µs a call, so callers give it work worth more than that.
+/// Runs `body(task)` for `tasks` tasks on up to `threads` threads (the caller's among them) and
+/// returns when all are done; one task, or one thread, runs inline.
 @inline(__always)
 func parallelFor(_ tasks: Int, threads: Int, _ body: @Sendable (Int) -> Void) {
     if tasks <= 1 || threads <= 1 {
         for task in 0..<tasks { body(task) }
     } else {
-        DispatchQueue.concurrentPerform(iterations: tasks, execute: body)
+        WorkerPool.shared.run(tasks, threads: threads, body)
+    }
+}
+
+/// Worker threads that spin between jobs. A network runs dozens of parallel layers a few
+/// hundred microseconds each; waking a sleeping thread for each (what `concurrentPerform` does
+/// once its workers have gone idle) costs tens of microseconds a layer. Workers spin for a few
+/// milliseconds after a job, then sleep until the next one. One job runs at a time; a caller
+/// that finds the pool busy (two engines on two threads) uses `concurrentPerform` instead.
+///
+/// A job is published in one atomic word, `claim`: generation, helpers wanted, task count and
+/// the next task index, 16 bits each. Taking a task is a compare-and-swap on that word, so a
+/// worker that arrives late for a finished job can never take a task of the next one.
+final class WorkerPool: @unchecked Sendable {
+    static let shared = WorkerPool()
+
+    /// How long an idle worker spins before it sleeps.
+    static let spinNanoseconds: UInt64 = 5_000_000
+
+    private let busy = Mutex(false)
+    private let started = Mutex(0)
+    private let claim = Atomic<UInt64>(0)
+    private let unfinished = Atomic<Int>(0)
+    private let sleepers = Atomic<Int>(0)
+    private let wake = DispatchSemaphore(value: 0)
+    /// The current job's body: written before the job is published, read only by a thread that
+    /// has taken one of its tasks (so the caller is still waiting for it).
+    private var body: (@Sendable (Int) -> Void)?
+
+    private static func generation(_ word: UInt64) -> UInt64 { word >> 48 }
+    private static func helpers(_ word: UInt64) -> Int { Int((word >> 32) & 0xFFFF) }
+    private static func tasks(_ word: UInt64) -> Int { Int((word >> 16) & 0xFFFF) }
+    private static func index(_ word: UInt64) -> Int { Int(word & 0xFFFF) }
+
+    func run(_ tasks: Int, threads: Int, _ body: @Sendable (Int) -> Void) {
+        let claimed = tasks < 0xFFFF && busy.withLock { taken in
+            if taken { return false }
+            taken = true
+            return true
+        }
+        guard claimed else {
+            DispatchQueue.concurrentPerform(iterations: tasks, execute: body)
+            return
+        }
+        defer { busy.withLock { $0 = false } }
+        let helpers = min(threads - 1, 0xFFFF)
+        startWorkers(helpers)
+        withoutActuallyEscaping(body) { body in
+            self.body = body
+            unfinished.store(tasks, ordering: .relaxed)
+            let generation = (Self.generation(claim.load(ordering: .relaxed)) &+ 1) & 0xFFFF
+            claim.store(generation << 48 | UInt64(helpers) << 32 | UInt64(tasks) << 16, ordering: .sequentiallyConsistent)
+            for _ in 0..<sleepers.load(ordering: .sequentiallyConsistent) { wake.signal() }
+            work(generation: generation)
+            while unfinished.load(ordering: .acquiring) > 0 {}
+            self.body = nil
+        }
+    }
+
+    /// Takes and runs tasks of job `generation` until none are left.
+    private func work(generation: UInt64) {
+        while true {
+            let word = claim.load(ordering: .acquiring)
+            guard Self.generation(word) == generation, Self.index(word) < Self.tasks(word) else { return }
+            if claim.compareExchange(expected: word, desired: word &+ 1, ordering: .acquiringAndReleasing).exchanged {
+                body!(Self.index(word))
+                unfinished.subtract(1, ordering: .releasing)
+            }
+        }
+    }
+
+    private func startWorkers(_ count: Int) {
+        started.withLock { running in
+            while running < count {
+                let index = running
+                let thread = Thread { [unowned self] in self.workerLoop(index: index) }
+                thread.name = "mnconvert worker \(index + 1)"
+                thread.start()
+                running += 1
+            }
+        }
+    }
+
+    private func workerLoop(index: Int) {
+        var seen = Self.generation(claim.load(ordering: .acquiring))
+        while true {
+            var spinStart = DispatchTime.now().uptimeNanoseconds
+            var spins = 0
+            var word = claim.load(ordering: .acquiring)
+            while Self.generation(word) == seen {
+                spins &+= 1
+                if spins & 1023 == 0 && DispatchTime.now().uptimeNanoseconds - spinStart > Self.spinNanoseconds {
+                    sleepers.add(1, ordering: .sequentiallyConsistent)
+                    if Self.generation(claim.load(ordering: .sequentiallyConsistent)) == seen { wake.wait() }
+                    sleepers.subtract(1, ordering: .sequentiallyConsistent)
+                    spinStart = DispatchTime.now().uptimeNanoseconds
+                }
+                word = claim.load(ordering: .acquiring)
+            }
+            seen = Self.generation(word)
+            if index < Self.helpers(word) { work(generation: seen) }
+        }
     }
 }
