@@ -90,8 +90,8 @@ enum FastGEMM {
                     var row = start
                     while row < end {
                         for panel in panels {
-                            tile(w, panel: panel, depth: k0..<k1, a: a + row &* lda, lda: lda, rows: min(rowsPerTile, end &- row),
-                                 c: c + row &* ldc, ldc: ldc, lower: lo, upper: hi)
+                            anyTile(w, panel: panel, depth: k0..<k1, a: a + row &* lda, lda: lda, rows: min(rowsPerTile, end &- row),
+                                    c: c + row &* ldc, ldc: ldc, lower: lo, upper: hi)
                         }
                         row &+= rowsPerTile
                     }
@@ -100,8 +100,8 @@ enum FastGEMM {
                     for panel in panels {
                         var row = start
                         while row < end {
-                            tile(w, panel: panel, depth: k0..<k1, a: a + row &* lda, lda: lda, rows: min(rowsPerTile, end &- row),
-                                 c: c + row &* ldc, ldc: ldc, lower: lo, upper: hi)
+                            anyTile(w, panel: panel, depth: k0..<k1, a: a + row &* lda, lda: lda, rows: min(rowsPerTile, end &- row),
+                                    c: c + row &* ldc, ldc: ldc, lower: lo, upper: hi)
                             row &+= rowsPerTile
                         }
                     }
@@ -115,6 +115,63 @@ enum FastGEMM {
     /// Depth per pass: a 16-column panel slice of 16 KiB stays in the L1 cache while the row
     /// tiles of a block pass over it. Passes after the first add to `C`.
     static let depthBlock = 256
+
+    @inline(__always)
+    static func anyTile(_ w: PackedPanels, panel: Int, depth: Range<Int>, a: UnsafePointer<Float>, lda: Int, rows: Int,
+                        c: UnsafeMutablePointer<Float>, ldc: Int, lower: Float, upper: Float) {
+        if rows <= 2 {
+            thinTile(w, panel: panel, depth: depth, a: a, lda: lda, rows: rows, c: c, ldc: ldc, lower: lower, upper: upper)
+        } else {
+            tile(w, panel: panel, depth: depth, a: a, lda: lda, rows: rows, c: c, ldc: ldc, lower: lower, upper: upper)
+        }
+    }
+
+    /// A tile of one or two rows (a dense layer at batch 1, the last row of a 7x7 layer): even
+    /// and odd depths go to separate accumulators, so eight FMA chains are in flight instead of
+    /// the six rows' worth of work a full tile would spend.
+    static func thinTile(_ w: PackedPanels, panel: Int, depth: Range<Int>, a: UnsafePointer<Float>, lda: Int, rows: Int,
+                         c: UnsafeMutablePointer<Float>, ldc: Int, lower: Float, upper: Float) {
+        let k = w.depth
+        let a0 = a, a1 = a + (rows &- 1) &* lda
+        let columns = min(16, w.outputs &- panel &* 16)
+        let out = c + panel &* 16
+        var c00, c01, c10, c11: SIMD8<Float>
+        if depth.lowerBound == 0 {
+            let bias = UnsafeRawPointer(w.bias.baseAddress! + panel &* 16)
+            (c00, c01) = (bias.loadUnaligned(as: SIMD8<Float>.self), bias.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self))
+            (c10, c11) = (c00, c01)
+        } else {
+            (c00, c01) = load(out, columns: columns)
+            (c10, c11) = load(out + (rows &- 1) &* ldc, columns: columns)
+        }
+        var d00 = SIMD8<Float>(), d01 = SIMD8<Float>(), d10 = SIMD8<Float>(), d11 = SIMD8<Float>()
+        var b = UnsafeRawPointer(w.packed.baseAddress! + (panel &* k &+ depth.lowerBound) &* 16)
+        var i = depth.lowerBound
+        while i &+ 1 < depth.upperBound {
+            let w0 = b.loadUnaligned(as: SIMD8<Float>.self), w1 = b.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+            let v0 = b.loadUnaligned(fromByteOffset: 64, as: SIMD8<Float>.self), v1 = b.loadUnaligned(fromByteOffset: 96, as: SIMD8<Float>.self)
+            var s = SIMD8<Float>(repeating: a0[i])
+            c00 = c00.addingProduct(s, w0); c01 = c01.addingProduct(s, w1)
+            s = SIMD8<Float>(repeating: a1[i])
+            c10 = c10.addingProduct(s, w0); c11 = c11.addingProduct(s, w1)
+            s = SIMD8<Float>(repeating: a0[i &+ 1])
+            d00 = d00.addingProduct(s, v0); d01 = d01.addingProduct(s, v1)
+            s = SIMD8<Float>(repeating: a1[i &+ 1])
+            d10 = d10.addingProduct(s, v0); d11 = d11.addingProduct(s, v1)
+            b += 128
+            i &+= 2
+        }
+        if i < depth.upperBound {
+            let w0 = b.loadUnaligned(as: SIMD8<Float>.self), w1 = b.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
+            var s = SIMD8<Float>(repeating: a0[i])
+            c00 = c00.addingProduct(s, w0); c01 = c01.addingProduct(s, w1)
+            s = SIMD8<Float>(repeating: a1[i])
+            c10 = c10.addingProduct(s, w0); c11 = c11.addingProduct(s, w1)
+        }
+        let lo = SIMD8<Float>(repeating: lower), hi = SIMD8<Float>(repeating: upper)
+        store(c00 + d00, c01 + d01, out, columns: columns, lo: lo, hi: hi)
+        if rows > 1 { store(c10 + d10, c11 + d11, out + ldc, columns: columns, lo: lo, hi: hi) }
+    }
 
     /// One tile: `rows` (at most six) rows of `C` by one panel, over `depth` of `K`: the first
     /// slice starts from the bias, later ones from `C`. Missing rows repeat the last one and are
