@@ -69,8 +69,19 @@ final class FastDepthwiseConv: PreparedKernel, @unchecked Sendable {
         let c = channels
         let iy0 = oy &* stride &- top
         let zero = UnsafePointer(zeros.baseAddress!)
+        let line = w &* c
+        // Output columns whose window is inside the image's columns.
+        let inside = ((left &+ stride &- 1) / stride)..<max(0, (w &- 3 &+ left) / stride &+ 1)
+        let rowsInside = iy0 >= 0 && iy0 &+ 2 < h
         for ox in 0..<ow {
             let ix0 = ox &* stride &- left
+            if rowsInside && inside.contains(ox) {
+                let x = image + (iy0 &* w &+ ix0) &* c
+                let (l1, l2) = (line, 2 &* line)
+                taps(x, x + c, x + 2 &* c, x + l1, x + (l1 &+ c), x + (l1 &+ 2 &* c), x + l2, x + (l2 &+ c), x + (l2 &+ 2 &* c),
+                     out + ox &* c)
+                continue
+            }
             // The nine taps' inputs; taps in the padding read a row of zeros.
             @inline(__always) func tap(_ ky: Int, _ kx: Int) -> UnsafePointer<Float> {
                 let iy = iy0 &+ ky, ix = ix0 &+ kx

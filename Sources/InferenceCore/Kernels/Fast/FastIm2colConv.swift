@@ -56,26 +56,27 @@ final class FastIm2colConv: PreparedKernel, @unchecked Sendable {
 
     /// The patches of output row `oy`.
     private func patchRow(_ image: UnsafePointer<Float>, oy: Int) {
-        let depth = weights.depth
-        let (sy, sx, dy, dx) = (stride[0], stride[1], dilation[0], dilation[1])
+        let (depth, channels, h, w, kh, kw) = (weights.depth, channels, h, w, kh, kw)
+        let (sy, sx, dy, dx, top, left) = (stride[0], stride[1], dilation[0], dilation[1], pads[0], pads[1])
         var target = patches.baseAddress! + oy &* ow &* depth
         for ox in 0..<ow {
-            let ix0 = ox &* sx &- pads[1]
+            let ix0 = ox &* sx &- left
             let inside = ix0 >= 0 && ix0 &+ (kw &- 1) &* dx < w
             for c in 0..<channels {
+                let plane = image + c &* h &* w
                 for ky in 0..<kh {
-                    let iy = oy &* sy &+ ky &* dy &- pads[0]
+                    let iy = oy &* sy &+ ky &* dy &- top
                     if iy < 0 || iy >= h {
                         for kx in 0..<kw { target[kx] = 0 }
+                    } else if inside && kw == 3 && dx == 1 {
+                        // The stem's case, written out: three neighbours of one input row.
+                        let source = plane + (iy &* w &+ ix0)
+                        (target[0], target[1], target[2]) = (source[0], source[1], source[2])
                     } else {
-                        let source = image + (c &* h &+ iy) &* w
-                        if inside {
-                            for kx in 0..<kw { target[kx] = source[ix0 &+ kx &* dx] }
-                        } else {
-                            for kx in 0..<kw {
-                                let ix = ix0 &+ kx &* dx
-                                target[kx] = ix >= 0 && ix < w ? source[ix] : 0
-                            }
+                        let source = plane + iy &* w
+                        for kx in 0..<kw {
+                            let ix = ix0 &+ kx &* dx
+                            target[kx] = ix >= 0 && ix < w ? source[ix] : 0
                         }
                     }
                     target += kw
