@@ -18,9 +18,15 @@ public enum KernelChoice: Sendable {
 /// size and any resolution the graph's ops accept work; one plan is built per distinct set of input
 /// shapes and kept. An `Engine` is not safe to share between threads; make one per thread.
 public final class Engine {
+    /// The graph as given, less the weight constants the fast kernels took over: those live
+    /// only in their packed form (`prepared`), so an engine holds each weight once.
     public let graph: Graph
     public let kernels: KernelChoice
     public let threads: Int
+    /// The packed weights of each node that runs on a fast kernel, by node index.
+    private let prepared: [Int: PreparedWeights]
+    /// The shape of every constant of the graph as given.
+    private let constantShapes: [String: [Int]]
     /// Plans by input shapes and captured names.
     private var plans: [PlanKey: ExecutionPlan] = [:]
 
@@ -31,11 +37,31 @@ public final class Engine {
 
     /// `kernels`: the fast kernels where they apply (convolutions), or the reference kernels alone
     /// (the oracle in tests). `threads`: how many threads the fast kernels may use (default: all cores).
-    public init(graph: Graph, kernels: KernelChoice = .fast, threads: Int? = nil) throws(InferenceError) {
+    ///
+    /// The engine packs the fast kernels' weights here, once, and drops each weight constant as
+    /// soon as nothing else reads it; pass a graph nothing else holds (`Engine(graph: consume g)`)
+    /// and each weight is in memory once, not twice.
+    public init(graph: consuming Graph, kernels: KernelChoice = .fast, threads: Int? = nil) throws(InferenceError) {
         do { try graph.validate() } catch { throw .invalidGraph(error) }
-        self.graph = graph
         self.kernels = kernels
         self.threads = max(1, threads ?? ProcessInfo.processInfo.activeProcessorCount)
+        constantShapes = graph.constants.mapValues(\.shape)
+        var prepared: [Int: PreparedWeights] = [:]
+        if kernels == .fast {
+            // How many nodes (and graph outputs) read each constant; packed nodes stop reading theirs.
+            var readers: [String: Int] = [:]
+            for name in graph.outputs + graph.nodes.flatMap(\.inputs) where graph.constants[name] != nil { readers[name, default: 0] += 1 }
+            for (index, node) in graph.nodes.enumerated() {
+                guard let weights = PreparedWeights.prepare(node, constants: graph.constants) else { continue }
+                prepared[index] = weights
+                for name in node.inputs where readers[name] != nil {
+                    readers[name]! -= 1
+                    if readers[name] == 0 { graph.constants[name] = nil }
+                }
+            }
+        }
+        self.prepared = prepared
+        self.graph = graph
     }
 
     /// Runs the graph and returns its outputs by name; `capture` names further values to return
@@ -59,7 +85,8 @@ public final class Engine {
         }
         let key = PlanKey(shapes: graph.inputs.map { shapes[$0.name]! }, keep: keep)
         if let cached = plans[key] { return cached }
-        let plan = try ExecutionPlan(graph: graph, inputShapes: shapes, keep: keep, kernels: kernels, threads: threads)
+        let plan = try ExecutionPlan(graph: graph, constantShapes: constantShapes, prepared: prepared, inputShapes: shapes,
+                                     keep: keep, kernels: kernels, threads: threads)
         plans[key] = plan
         return plan
     }
@@ -80,7 +107,7 @@ public final class Engine {
 
     /// The shape of every value for the given input shapes.
     public func shapes(for inputShapes: [String: [Int]]) throws(InferenceError) -> [String: [Int]] {
-        do { return try graph.inferShapes(inputShapes: inputShapes) } catch { throw .invalidGraph(error) }
+        do { return try graph.inferShapes(inputShapes: inputShapes, constantShapes: constantShapes) } catch { throw .invalidGraph(error) }
     }
 }
 

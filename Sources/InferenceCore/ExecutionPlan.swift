@@ -37,12 +37,14 @@ final class ExecutionPlan {
     /// The channels-first slot of every value a run can return: the graph's outputs and `keep`.
     let returnable: [String: Int]
 
-    init(graph: Graph, inputShapes: [String: [Int]], keep: Set<String> = [], kernels: KernelChoice = .fast,
-         threads: Int = 1) throws(InferenceError) {
+    /// `graph` has been validated; `prepared` holds the packed weights of the nodes that run on
+    /// fast kernels (by node index), whose weight constants `graph` may no longer hold
+    /// (`constantShapes` has their shapes).
+    init(graph: Graph, constantShapes: [String: [Int]] = [:], prepared: [Int: PreparedWeights] = [:],
+         inputShapes: [String: [Int]], keep: Set<String> = [], kernels: KernelChoice = .fast, threads: Int = 1) throws(InferenceError) {
         let shapes: [String: [Int]]
         do {
-            try graph.validate()
-            shapes = try graph.inferShapes(inputShapes: inputShapes)
+            shapes = try graph.inferShapes(inputShapes: inputShapes, constantShapes: constantShapes)
         } catch {
             throw .invalidGraph(error)
         }
@@ -85,17 +87,17 @@ final class ExecutionPlan {
         var producer: [String: Int] = [:]
         for (index, node) in graph.nodes.enumerated() {
             let operandShapes = node.inputs.map { $0.isEmpty ? [] : shapes[$0]! }
-            let fast = kernels == .fast ? Self.fastKernel(for: node, shapes: operandShapes, output: shapes[node.output]!,
-                                                          constants: graph.constants, threads: threads) : nil
             let kernel: any PreparedKernel
             let slots: [Int]
-            if let fast {
-                // Fast kernels read their first input; they packed the weights already.
-                kernel = fast
-                slots = [operand(node.inputs[0], fast.inputOrder, node: index)]
+            if let weights = prepared[index] {
+                // Fast kernels read their first input; their weights are packed already.
+                kernel = weights.kernel(for: node, input: operandShapes[0], output: shapes[node.output]!, threads: threads)
+                slots = [operand(node.inputs[0], kernel.inputOrder, node: index)]
             } else {
-                kernel = try Self.referenceKernel(for: node, shapes: operandShapes, output: shapes[node.output]!)
-                slots = node.inputs.map { operand($0, .channelsFirst, node: index) }
+                kernel = kernels == .fast && node.op == .globalAveragePool && operandShapes[0].count == 4
+                    ? FastGlobalAveragePool(input: operandShapes[0])
+                    : try Self.referenceKernel(for: node, shapes: operandShapes, output: shapes[node.output]!)
+                slots = node.inputs.map { operand($0, kernel.inputOrder, node: index) }
             }
             let output = newSlot(node.output)
             homes[node.output] = [kernel.outputOrder: output]
@@ -208,40 +210,6 @@ final class ExecutionPlan {
             result[name] = Tensor(shape: shapes[name]!, data: Array(buffer(slot)))
         }
         return result
-    }
-
-    /// The fast kernel for `node`, when one exists for its op and shapes and its weights are
-    /// constants (they are packed here, once).
-    static func fastKernel(for node: Node, shapes: [[Int]], output: [Int], constants: [String: Tensor], threads: Int) -> (any PreparedKernel)? {
-        if node.op == .globalAveragePool && shapes[0].count == 4 { return FastGlobalAveragePool(input: shapes[0]) }
-        let isConv: Bool
-        switch node.op {
-        case .conv2d: isConv = true
-        case .dense: isConv = false
-        default: return nil
-        }
-        guard let weight = constants[node.inputs[1]] else { return nil }
-        var bias: Tensor?
-        if node.inputs.count > 2, !node.inputs[2].isEmpty {
-            guard let b = constants[node.inputs[2]] else { return nil }
-            bias = b
-        }
-        guard isConv, case .conv2d(let conv) = node.op else {
-            return FastDense(input: shapes[0], weight: weight, bias: bias, threads: threads)
-        }
-        let x = shapes[0]
-        if FastDepthwiseConv.handles(conv, input: x, weight: weight.shape) {
-            return FastDepthwiseConv(input: x, output: output, weight: weight, bias: bias, conv: conv, threads: threads)
-        }
-        let pointwise = weight.shape[2] == 1 && weight.shape[3] == 1 && conv.groups == 1 && conv.stride == [1, 1]
-            && conv.padding.resolved(inputSize: [x[2], x[3]], kernel: [1, 1], stride: [1, 1], dilation: [1, 1]) == [0, 0, 0, 0]
-        if pointwise {
-            return FastPointwiseConv(input: x, weight: weight, bias: bias, activation: conv.activation, threads: threads)
-        }
-        if FastIm2colConv.handles(conv) {
-            return FastIm2colConv(input: x, output: output, weight: weight, bias: bias, conv: conv, threads: threads)
-        }
-        return nil
     }
 
     static func referenceKernel(for node: Node, shapes: [[Int]], output: [Int]) throws(InferenceError) -> any PreparedKernel {

@@ -57,7 +57,7 @@ public enum Execution {
     /// A runner for the canonicalised graph of any model file.
     static func runner(for path: String, selection: ImportOptions, strict: Bool = true) throws(MNConvertError) -> ModelRunner {
         let graph = try ModelLoader.load(path, options: selection, strict: strict).canonicalGraph
-        do { return try ModelRunner(graph: graph) } catch { throw .input(path: path, message: error.description) }
+        do { return try ModelRunner(graph: consume graph) } catch { throw .input(path: path, message: error.description) }
     }
 
     static func run(_ runner: ModelRunner, on input: Tensor, layout: TensorLayout?, modelPath: String, inputPath: String) throws(MNConvertError) -> Tensor {

@@ -2,9 +2,11 @@ extension Graph {
     /// The shape of every value (inputs, constants, node outputs) for the given input shapes.
     ///
     /// This is the one place that knows how each op maps shapes; the runtime's plan and the passes
-    /// both use it. Throws when an op cannot combine the shapes it receives.
-    public func inferShapes(inputShapes: [String: [Int]]) throws(IRError) -> [String: [Int]] {
-        var shapes: [String: [Int]] = [:]
+    /// both use it. Throws when an op cannot combine the shapes it receives. `constantShapes`
+    /// gives the shapes of constants the graph no longer holds (an engine keeps the weights its
+    /// fast kernels read only in their packed form).
+    public func inferShapes(inputShapes: [String: [Int]], constantShapes: [String: [Int]] = [:]) throws(IRError) -> [String: [Int]] {
+        var shapes = constantShapes
         for (name, tensor) in constants { shapes[name] = tensor.shape }
         for input in inputs {
             guard let shape = inputShapes[input.name] else { throw .undefinedValue(node: "(graph input)", value: input.name) }

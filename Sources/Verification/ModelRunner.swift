@@ -7,11 +7,13 @@ import MobileNetIR
 /// `Metadata.sourceInputLayout`); each is rearranged once into the layout its `GraphInput`
 /// declares. Outputs come back as the graph computes them, in the order of `Graph.outputs`.
 public struct ModelRunner {
-    public let graph: Graph
     private let engine: Engine
 
-    public init(graph: Graph) throws(InferenceError) {
-        self.graph = graph
+    /// The graph the runner runs, without the weights its engine holds packed.
+    public var graph: Graph { engine.graph }
+
+    /// Pass a graph nothing else holds, and its weights are in memory once (see `Engine.init`).
+    public init(graph: consuming Graph) throws(InferenceError) {
         engine = try Engine(graph: graph)
     }
 

@@ -8,48 +8,27 @@ import MobileNetIR
 final class FastDepthwiseConv: PreparedKernel, @unchecked Sendable {
     let batch, channels, h, w, oh, ow: Int
     let stride, top, left: Int
-    /// One row per tap, every channel's weight for that tap together:
-    /// `weights[tap * weightStride + c]` with `tap = ky * 3 + kx`.
-    let weights: UnsafeMutableBufferPointer<Float>
-    let weightStride: Int
-    /// `C` zeros: what a tap in the padding reads.
-    let zeros: UnsafeMutableBufferPointer<Float>
-    let bias: UnsafeMutableBufferPointer<Float>
+    let weights: DepthwiseWeights
     let lower, upper: Float
     let threads: Int
     var inputOrder: ActivationOrder { .channelsLast }
 
-    /// `input` is `[N, C, H, W]`, `weight` `[C, 1, 3, 3]`.
-    init(input: [Int], output: [Int], weight: Tensor, bias: Tensor?, conv: Conv2D, threads: Int) {
+    /// `input` is `[N, C, H, W]`.
+    init(input: [Int], output: [Int], weights: DepthwiseWeights, conv: Conv2D, threads: Int) {
         (batch, channels, h, w) = (input[0], input[1], input[2], input[3])
         (oh, ow) = (output[2], output[3])
         stride = conv.stride[0]
         let pads = conv.padding.resolved(inputSize: [h, w], kernel: [3, 3], stride: conv.stride, dilation: [1, 1])
         (top, left) = (pads[0], pads[1])
-        // Rows a few lines longer than the channels, so the nine rows do not sit a power of two apart.
-        weightStride = channels + 16
-        weights = .allocate(capacity: 9 * weightStride)
-        weights.initialize(repeating: 0)
-        for c in 0..<channels {
-            for tap in 0..<9 { weights[tap * weightStride + c] = weight.data[c * 9 + tap] }
-        }
-        zeros = .allocate(capacity: channels)
-        zeros.initialize(repeating: 0)
-        self.bias = .allocate(capacity: channels)
-        for c in 0..<channels { self.bias[c] = bias?.data[c] ?? 0 }
+        self.weights = weights
         (lower, upper) = conv.activation.bounds
         self.threads = channels * oh * ow * 9 < 1 << 16 ? 1 : threads
     }
 
-    deinit {
-        weights.deallocate()
-        zeros.deallocate()
-        bias.deallocate()
-    }
-
-    /// Whether `conv` with these shapes is one this kernel computes.
-    static func handles(_ conv: Conv2D, input: [Int], weight: [Int]) -> Bool {
-        conv.groups == input[1] && conv.groups > 1 && weight[0] == input[1] && weight[1] == 1 && weight[2] == 3 && weight[3] == 3
+    /// Whether this kernel computes `conv` with `weight`'s shape: 3x3, one output channel per
+    /// input channel (`weight [C, 1, 3, 3]` with `groups == C`), stride 1 or 2, no dilation.
+    static func handles(_ conv: Conv2D, weight: [Int]) -> Bool {
+        conv.groups > 1 && weight == [conv.groups, 1, 3, 3]
             && conv.dilation == [1, 1] && conv.stride[0] == conv.stride[1] && (conv.stride[0] == 1 || conv.stride[0] == 2)
     }
 
@@ -68,10 +47,11 @@ final class FastDepthwiseConv: PreparedKernel, @unchecked Sendable {
     private func row(_ image: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, oy: Int) {
         let c = channels
         let iy0 = oy &* stride &- top
-        let zero = UnsafePointer(zeros.baseAddress!)
+        let zero = UnsafePointer(weights.zeros.baseAddress!)
         let line = w &* c
         // Output columns whose window is inside the image's columns.
-        let inside = ((left &+ stride &- 1) / stride)..<max(0, (w &- 3 &+ left) / stride &+ 1)
+        let first = (left &+ stride &- 1) / stride
+        let inside = first..<max(first, w &- 3 &+ left >= 0 ? (w &- 3 &+ left) / stride &+ 1 : 0)
         let rowsInside = iy0 >= 0 && iy0 &+ 2 < h
         for ox in 0..<ow {
             let ix0 = ox &* stride &- left
@@ -100,8 +80,8 @@ final class FastDepthwiseConv: PreparedKernel, @unchecked Sendable {
                       _ x3: UnsafePointer<Float>, _ x4: UnsafePointer<Float>, _ x5: UnsafePointer<Float>,
                       _ x6: UnsafePointer<Float>, _ x7: UnsafePointer<Float>, _ x8: UnsafePointer<Float>,
                       _ out: UnsafeMutablePointer<Float>) {
-        let c = channels, ws = weightStride &* 4
-        let k = UnsafeRawPointer(weights.baseAddress!), b = UnsafeRawPointer(bias.baseAddress!)
+        let c = channels, ws = weights.stride &* 4
+        let k = UnsafeRawPointer(weights.taps.baseAddress!), b = UnsafeRawPointer(weights.bias.baseAddress!)
         let lo = SIMD8<Float>(repeating: lower), hi = SIMD8<Float>(repeating: upper)
         @inline(__always) func block(_ j: Int) -> SIMD8<Float> {
             let o = j &* 4
@@ -131,7 +111,7 @@ final class FastDepthwiseConv: PreparedKernel, @unchecked Sendable {
             y.storeBytes(of: block(j), toByteOffset: j &* 4, as: SIMD8<Float>.self)
             j &+= 8
         }
-        let kf = UnsafePointer(weights.baseAddress!), bf = UnsafePointer(bias.baseAddress!), s = weightStride
+        let kf = UnsafePointer(weights.taps.baseAddress!), bf = UnsafePointer(weights.bias.baseAddress!), s = weights.stride
         while j < c {
             var acc = bf[j]
             acc = acc.addingProduct(x0[j], kf[j]); acc = acc.addingProduct(x1[j], kf[s &+ j])
@@ -142,5 +122,38 @@ final class FastDepthwiseConv: PreparedKernel, @unchecked Sendable {
             out[j] = min(max(acc, lower), upper)
             j &+= 1
         }
+    }
+}
+
+/// A 3x3 depthwise convolution's weights, laid out once when an engine is made: one row per
+/// tap, every channel's weight for that tap together, `taps[tap * stride + c]` with
+/// `tap = ky * 3 + kx`. Rows are a few lines longer than the channels, so the nine rows do not
+/// sit a power of two apart.
+final class DepthwiseWeights: @unchecked Sendable {
+    let stride: Int
+    let taps: UnsafeMutableBufferPointer<Float>
+    let bias: UnsafeMutableBufferPointer<Float>
+    /// `C` zeros: what a tap in the padding reads.
+    let zeros: UnsafeMutableBufferPointer<Float>
+
+    /// `weight` is `[C, 1, 3, 3]`, `bias` `[C]` or absent.
+    init(weight: Tensor, bias: Tensor?) {
+        let channels = weight.shape[0]
+        stride = channels + 16
+        taps = .allocate(capacity: 9 * stride)
+        taps.initialize(repeating: 0)
+        for c in 0..<channels {
+            for tap in 0..<9 { taps[tap * stride + c] = weight.data[c * 9 + tap] }
+        }
+        self.bias = .allocate(capacity: channels)
+        for c in 0..<channels { self.bias[c] = bias?.data[c] ?? 0 }
+        zeros = .allocate(capacity: channels)
+        zeros.initialize(repeating: 0)
+    }
+
+    deinit {
+        taps.deallocate()
+        bias.deallocate()
+        zeros.deallocate()
     }
 }

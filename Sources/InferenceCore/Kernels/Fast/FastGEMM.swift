@@ -1,6 +1,8 @@
-/// Weights of a GEMM `C[r, o] = act(sum_k A[r, k] * W[o, k] + bias[o])`, packed once at plan time
-/// into panels of 16 output columns: `packed[(panel * K + k) * 16 + j] = W[panel * 16 + j, k]`,
-/// zero past `O`; `bias` is padded the same way. The microkernel then reads a panel front to back.
+/// Weights of a GEMM `C[r, o] = act(sum_k A[r, k] * W[o, k] + bias[o])`, packed once, when an
+/// engine is made, into panels of 16 output columns:
+/// `packed[(panel * K + k) * 16 + j] = W[panel * 16 + j, k]`, zero past `O`; `bias` is padded the
+/// same way. The microkernel then reads a panel front to back. A plain value of pointers for the
+/// hot loops; `GEMMWeights` owns the memory.
 struct PackedPanels: @unchecked Sendable {
     static let width = 16
     let outputs, depth, panels: Int
@@ -27,6 +29,15 @@ struct PackedPanels: @unchecked Sendable {
         packed.deallocate()
         bias.deallocate()
     }
+}
+
+/// Packed GEMM weights shared by every plan of an engine; freed with the last of them.
+final class GEMMWeights: @unchecked Sendable {
+    let panels: PackedPanels
+
+    init(_ panels: PackedPanels) { self.panels = panels }
+
+    deinit { panels.deallocate() }
 }
 
 /// The GEMM behind every channels-last convolution and dense layer: `A` is `[R, K]` with rows

@@ -7,7 +7,7 @@ import MobileNetIR
 /// inference at a time); that matrix times the weights, which already have that order, is the
 /// output. Threads split output rows, building and multiplying their own rows.
 final class FastIm2colConv: PreparedKernel, @unchecked Sendable {
-    let weights: PackedPanels
+    let weights: GEMMWeights
     let batch, channels, h, w, kh, kw, oh, ow: Int
     let stride, dilation, pads: [Int]
     let lower, upper: Float
@@ -15,31 +15,33 @@ final class FastIm2colConv: PreparedKernel, @unchecked Sendable {
     let patches: UnsafeMutableBufferPointer<Float>
     var outputOrder: ActivationOrder { .channelsLast }
 
-    init(input: [Int], output: [Int], weight: Tensor, bias: Tensor?, conv: Conv2D, threads: Int) {
+    /// `input` is `[N, C, H, W]`, `kernel` `[kH, kW]`.
+    init(input: [Int], output: [Int], kernel: [Int], weights: GEMMWeights, conv: Conv2D, threads: Int) {
         (batch, channels, h, w) = (input[0], input[1], input[2], input[3])
-        (kh, kw) = (weight.shape[2], weight.shape[3])
+        (kh, kw) = (kernel[0], kernel[1])
         (oh, ow) = (output[2], output[3])
         stride = conv.stride
         dilation = conv.dilation
         pads = conv.padding.resolved(inputSize: [h, w], kernel: [kh, kw], stride: conv.stride, dilation: conv.dilation)
         (lower, upper) = conv.activation.bounds
-        let depth = channels * kh * kw
-        weights = weight.data.withUnsafeBufferPointer { data in
-            PackedPanels(outputs: weight.shape[0], depth: depth, bias: bias?.data ?? []) { o, k in data[o * depth + k] }
-        }
-        self.threads = oh * ow * depth * weight.shape[0] < 1 << 17 ? 1 : min(threads, oh)
+        self.weights = weights
+        let depth = weights.panels.depth
+        self.threads = oh * ow * depth * weights.panels.outputs < 1 << 17 ? 1 : min(threads, oh)
         patches = .allocate(capacity: oh * ow * depth)
     }
 
-    deinit {
-        weights.deallocate()
-        patches.deallocate()
+    /// Packs `[O, C, kH, kW]` weights as `[O, C * kH * kW]`: the order of a patch row.
+    static func pack(weight: Tensor, bias: Tensor?) -> GEMMWeights {
+        let depth = weight.shape[1] * weight.shape[2] * weight.shape[3]
+        return weight.data.withUnsafeBufferPointer { data in
+            GEMMWeights(PackedPanels(outputs: weight.shape[0], depth: depth, bias: bias?.data ?? []) { o, k in data[o * depth + k] })
+        }
     }
 
-    static func handles(_ conv: Conv2D) -> Bool { conv.groups == 1 }
+    deinit { patches.deallocate() }
 
     func run(_ inputs: [UnsafeBufferPointer<Float>], _ output: UnsafeMutableBufferPointer<Float>) {
-        let positions = oh * ow
+        let positions = oh * ow, weights = weights.panels
         for n in 0..<batch {
             let image = SendableConstPointer(base: inputs[0].baseAddress! + n * channels * h * w)
             let y = SendablePointer(base: output.baseAddress! + n * positions * weights.outputs)
@@ -47,16 +49,16 @@ final class FastIm2colConv: PreparedKernel, @unchecked Sendable {
                 let chunk = (self.oh + self.threads - 1) / self.threads
                 let rows = min(self.oh, task * chunk)..<min(self.oh, (task + 1) * chunk)
                 for oy in rows { self.patchRow(image.base, oy: oy) }
-                FastGEMM.run(self.weights, a: UnsafePointer(self.patches.baseAddress!), lda: self.weights.depth,
-                             rows: (rows.lowerBound * self.ow)..<(rows.upperBound * self.ow), panels: 0..<self.weights.panels,
-                             c: y.base, ldc: self.weights.outputs, lower: self.lower, upper: self.upper)
+                FastGEMM.run(weights, a: UnsafePointer(self.patches.baseAddress!), lda: weights.depth,
+                             rows: (rows.lowerBound * self.ow)..<(rows.upperBound * self.ow), panels: 0..<weights.panels,
+                             c: y.base, ldc: weights.outputs, lower: self.lower, upper: self.upper)
             }
         }
     }
 
     /// The patches of output row `oy`.
     private func patchRow(_ image: UnsafePointer<Float>, oy: Int) {
-        let (depth, channels, h, w, kh, kw) = (weights.depth, channels, h, w, kh, kw)
+        let (depth, channels, h, w, kh, kw) = (weights.panels.depth, channels, h, w, kh, kw)
         let (sy, sx, dy, dx, top, left) = (stride[0], stride[1], dilation[0], dilation[1], pads[0], pads[1])
         var target = patches.baseAddress! + oy &* ow &* depth
         for ox in 0..<ow {

@@ -4,27 +4,31 @@ import MobileNetIR
 /// the `[N * H * W, C]` activation times the packed weights is one GEMM, with bias and activation
 /// in the epilogue.
 final class FastPointwiseConv: PreparedKernel, @unchecked Sendable {
-    let weights: PackedPanels
+    let weights: GEMMWeights
     let rows: Int
     let lower, upper: Float
     let threads: Int
     var inputOrder: ActivationOrder { .channelsLast }
 
-    /// `input` is `[N, C, H, W]`; `weight` is `[O, C, 1, 1]`.
-    init(input: [Int], weight: Tensor, bias: Tensor?, activation: Activation, threads: Int) {
+    /// `input` is `[N, C, H, W]`; `weights` were packed from `[O, C, 1, 1]` as `[O, C]`.
+    init(input: [Int], weights: GEMMWeights, activation: Activation, threads: Int) {
         rows = input[0] * input[2] * input[3]
-        let depth = weight.shape[1]
-        weights = weight.data.withUnsafeBufferPointer { w in
-            PackedPanels(outputs: weight.shape[0], depth: depth, bias: bias?.data ?? []) { o, k in w[o * depth + k] }
-        }
+        self.weights = weights
         (lower, upper) = activation.bounds
         self.threads = threads
     }
 
-    deinit { weights.deallocate() }
+    /// Packs `[O, C, 1, 1]` weights.
+    static func pack(weight: Tensor, bias: Tensor?) -> GEMMWeights {
+        let depth = weight.shape[1]
+        return weight.data.withUnsafeBufferPointer { w in
+            GEMMWeights(PackedPanels(outputs: weight.shape[0], depth: depth, bias: bias?.data ?? []) { o, k in w[o * depth + k] })
+        }
+    }
 
     func run(_ inputs: [UnsafeBufferPointer<Float>], _ output: UnsafeMutableBufferPointer<Float>) {
-        FastGEMM.run(weights, a: inputs[0].baseAddress!, lda: weights.depth, rows: rows, c: output.baseAddress!,
-                     ldc: weights.outputs, lower: lower, upper: upper, threads: threads)
+        let w = weights.panels
+        FastGEMM.run(w, a: inputs[0].baseAddress!, lda: w.depth, rows: rows, c: output.baseAddress!,
+                     ldc: w.outputs, lower: lower, upper: upper, threads: threads)
     }
 }
