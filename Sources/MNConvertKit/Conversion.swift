@@ -53,10 +53,12 @@ public enum Conversion {
             }
         }
 
-        let bytes: [UInt8]
-        do { bytes = try MNWFile.serialize(graph) } catch { throw .input(path: inputPath, message: error.description) }
-        do { try AtomicFile.write(bytes, to: outputPath) } catch { throw .output(path: outputPath, message: error.reason) }
-        return Result(source: source, graph: graph, passes: passes, verification: report, bytesWritten: bytes.count)
+        let written: Int
+        do { written = try MNWFile.write(graph, to: outputPath) } catch {
+            if case .writeFailed = error { throw .output(path: outputPath, message: error.reason) }
+            throw .input(path: inputPath, message: error.description)
+        }
+        return Result(source: source, graph: graph, passes: passes, verification: report, bytesWritten: written)
     }
 }
 

@@ -18,62 +18,92 @@ public enum MNWFile {
 
     /// The file's bytes. The same graph always gives the same bytes.
     public static func serialize(_ graph: Graph) throws(MNWError) -> [UInt8] {
-        // Tensors in the order nodes first read them, each aligned to 64 bytes.
-        var order: [String] = []
-        var seen: Set<String> = []
-        for name in graph.nodes.flatMap(\.inputs) + graph.outputs where graph.constants[name] != nil && seen.insert(name).inserted {
-            order.append(name)
+        let plan = try FilePlan(graph)
+        var file = plan.prefix
+        file.reserveCapacity(plan.size)
+        for entry in plan.tensors {
+            file.append(contentsOf: [UInt8](repeating: 0, count: entry.padding))
+            withLittleEndianBytes(entry.tensor.data) { file.append(contentsOf: $0) }
         }
-        var records: [MNWHeader.TensorRecord] = []
-        var data: [UInt8] = []
-        for name in order {
-            let tensor = graph.constants[name]!
-            if let index = tensor.firstNonFiniteIndex {
-                throw .unencodable("tensor '\(name)' holds NaN or infinity at element \(index)")
-            }
-            data.append(contentsOf: [UInt8](repeating: 0, count: padding(data.count)))
-            let bytes = littleEndianBytes(tensor.data)
-            records.append(.init(name: name, dtype: "float32", shape: tensor.shape, offset: data.count,
-                                 length: bytes.count, crc32: CRC32.checksum(bytes)))
-            data.append(contentsOf: bytes)
-        }
-
-        let header = MNWHeader(
-            graph: .init(
-                inputs: graph.inputs.map { .init(name: $0.name, shape: $0.shape, layout: $0.layout) },
-                nodes: graph.nodes.map { node in
-                    let (op, attributes) = MNWHeader.Attributes.encode(node.op)
-                    return .init(name: node.name, op: op, inputs: node.inputs, output: node.output, attributes: attributes)
-                },
-                outputs: graph.outputs),
-            metadata: .init(sourceFormat: graph.metadata.sourceFormat, producer: graph.metadata.producer,
-                            sourceInputLayout: graph.metadata.sourceInputLayout, properties: graph.metadata.properties),
-            tensors: records)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        let json: [UInt8]
-        do { json = Array(try encoder.encode(header)) } catch { throw .unencodable("\(error)") }
-        guard json.count < Int(UInt32.max) else { throw .unencodable("the header is larger than 4 GiB") }
-
-        var file: [UInt8] = magic
-        file.reserveCapacity(preambleSize + json.count + alignment + data.count)
-        append(majorVersion, to: &file)
-        append(minorVersion, to: &file)
-        append(UInt32(json.count), to: &file)
-        append(CRC32.checksum(json), to: &file)
-        append(UInt32(0), to: &file)
-        append(UInt64(data.count), to: &file)
-        file.append(contentsOf: json)
-        file.append(contentsOf: [UInt8](repeating: 0, count: padding(file.count)))
-        file.append(contentsOf: data)
         return file
     }
 
     /// Writes `graph` to `path` through a temporary file and a rename: the target is either the
-    /// old file or the complete new one, never a partial file.
-    public static func write(_ graph: Graph, to path: String) throws(MNWError) {
-        try AtomicFile.write(try serialize(graph), to: path)
+    /// old file or the complete new one, never a partial file. The tensors' bytes go from their
+    /// arrays to the file without an in-memory copy of the whole file.
+    /// Returns the file's size.
+    @discardableResult
+    public static func write(_ graph: Graph, to path: String) throws(MNWError) -> Int {
+        let plan = try FilePlan(graph)
+        try AtomicFile.write(to: path) { output in
+            output.write(plan.prefix)
+            for entry in plan.tensors {
+                output.write([UInt8](repeating: 0, count: entry.padding))
+                withLittleEndianBytes(entry.tensor.data) { output.write($0) }
+            }
+        }
+        return plan.size
+    }
+
+    /// Everything about a file but the tensors' bytes: the preamble and header (`prefix`), then
+    /// each tensor with the zeros that align it to 64 bytes.
+    struct FilePlan {
+        var prefix: [UInt8]
+        var tensors: [(tensor: Tensor, padding: Int)] = []
+        var size: Int
+
+        init(_ graph: Graph) throws(MNWError) {
+            // Tensors in the order nodes first read them, each aligned to 64 bytes.
+            var order: [String] = []
+            var seen: Set<String> = []
+            for name in graph.nodes.flatMap(\.inputs) + graph.outputs where graph.constants[name] != nil && seen.insert(name).inserted {
+                order.append(name)
+            }
+            var records: [MNWHeader.TensorRecord] = []
+            var dataSize = 0
+            for name in order {
+                let tensor = graph.constants[name]!
+                if let index = tensor.firstNonFiniteIndex {
+                    throw .unencodable("tensor '\(name)' holds NaN or infinity at element \(index)")
+                }
+                let padding = MNWFile.padding(dataSize)
+                dataSize += padding
+                let crc = withLittleEndianBytes(tensor.data) { CRC32.checksum($0) }
+                records.append(.init(name: name, dtype: "float32", shape: tensor.shape, offset: dataSize,
+                                     length: tensor.count * 4, crc32: crc))
+                tensors.append((tensor, padding))
+                dataSize += tensor.count * 4
+            }
+
+            let header = MNWHeader(
+                graph: .init(
+                    inputs: graph.inputs.map { .init(name: $0.name, shape: $0.shape, layout: $0.layout) },
+                    nodes: graph.nodes.map { node in
+                        let (op, attributes) = MNWHeader.Attributes.encode(node.op)
+                        return .init(name: node.name, op: op, inputs: node.inputs, output: node.output, attributes: attributes)
+                    },
+                    outputs: graph.outputs),
+                metadata: .init(sourceFormat: graph.metadata.sourceFormat, producer: graph.metadata.producer,
+                                sourceInputLayout: graph.metadata.sourceInputLayout, properties: graph.metadata.properties),
+                tensors: records)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+            let json: [UInt8]
+            do { json = Array(try encoder.encode(header)) } catch { throw .unencodable("\(error)") }
+            guard json.count < Int(UInt32.max) else { throw .unencodable("the header is larger than 4 GiB") }
+
+            prefix = magic
+            append(majorVersion, to: &prefix)
+            append(minorVersion, to: &prefix)
+            append(UInt32(json.count), to: &prefix)
+            append(CRC32.checksum(json), to: &prefix)
+            append(UInt32(0), to: &prefix)
+            append(UInt64(dataSize), to: &prefix)
+            prefix.append(contentsOf: json)
+            prefix.append(contentsOf: [UInt8](repeating: 0, count: MNWFile.padding(prefix.count)))
+            size = prefix.count + dataSize
+        }
     }
 
     // MARK: Reading
@@ -165,11 +195,13 @@ public enum MNWFile {
         bytes.withUnsafeBytes { T(littleEndian: $0.loadUnaligned(fromByteOffset: offset, as: T.self)) }
     }
 
-    static func littleEndianBytes(_ values: [Float]) -> [UInt8] {
-        var bytes = [UInt8](repeating: 0, count: values.count * 4)
-        bytes.withUnsafeMutableBytes { raw in
-            for (i, v) in values.enumerated() { raw.storeBytes(of: v.bitPattern.littleEndian, toByteOffset: i * 4, as: UInt32.self) }
-        }
-        return bytes
+    /// `values` as little-endian bytes: the array's own memory on a little-endian machine.
+    static func withLittleEndianBytes<R>(_ values: [Float], _ body: (UnsafeRawBufferPointer) -> R) -> R {
+        #if _endian(little)
+        return values.withUnsafeBytes(body)
+        #else
+        let swapped = values.map { Float(bitPattern: $0.bitPattern.littleEndian) }
+        return swapped.withUnsafeBytes(body)
+        #endif
     }
 }

@@ -22,8 +22,24 @@ public struct Tensor: Sendable, Equatable {
     public var count: Int { data.count }
     public var rank: Int { shape.count }
 
-    /// The index of the first element that is NaN or infinite, if any.
-    public var firstNonFiniteIndex: Int? { data.firstIndex { !$0.isFinite } }
+    /// The index of the first element that is NaN or infinite, if any. Eight elements a step
+    /// (all-ones exponent bits), since every importer and writer checks every weight.
+    public var firstNonFiniteIndex: Int? {
+        data.withUnsafeBufferPointer { values in
+            let exponent = SIMD8<UInt32>(repeating: 0x7F80_0000)
+            var i = 0
+            while i + 8 <= values.count {
+                let bits = UnsafeRawPointer(values.baseAddress! + i).loadUnaligned(as: SIMD8<UInt32>.self) & exponent
+                if any(bits .== exponent) { break }
+                i += 8
+            }
+            while i < values.count {
+                if !values[i].isFinite { return i }
+                i += 1
+            }
+            return nil
+        }
+    }
 }
 
 extension Tensor: CustomStringConvertible {

@@ -191,7 +191,15 @@ extension ONNXTensor {
         case 1:  // FLOAT
             if let raw {
                 try checkRaw(raw, width: 4)
+                #if _endian(little)
+                // The bytes already are the floats: one copy.
+                values = .float([Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+                    UnsafeMutableRawBufferPointer(buffer).copyMemory(from: raw)
+                    initialized = count
+                })
+                #else
                 values = .float((0..<count).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self))) })
+                #endif
             } else {
                 try check(t.n_float_data, "float_data")
                 values = .float(Array(buffer(t.float_data, t.n_float_data)))

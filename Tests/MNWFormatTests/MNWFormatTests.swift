@@ -59,6 +59,30 @@ final class MNWFormatTests: XCTestCase {
         XCTAssertEqual(CRC32.checksum(Array("123456789".utf8)), 0xCBF4_3926)  // the CRC-32 catalogue's check value
     }
 
+    /// Eight bytes at a time against the definition, one bit at a time, over every length up to
+    /// 40 and every starting alignment.
+    func testCRC32MatchesTheBitwiseDefinition() {
+        func bitwise(_ bytes: ArraySlice<UInt8>) -> UInt32 {
+            var crc: UInt32 = 0xFFFF_FFFF
+            for byte in bytes {
+                crc ^= UInt32(byte)
+                for _ in 0..<8 { crc = crc & 1 != 0 ? (crc >> 1) ^ 0xEDB8_8320 : crc >> 1 }
+            }
+            return crc ^ 0xFFFF_FFFF
+        }
+        var state: UInt32 = 12345
+        let bytes = (0..<64).map { _ in
+            state = state &* 1_103_515_245 &+ 12345
+            return UInt8(truncatingIfNeeded: state >> 16)
+        }
+        for start in 0..<8 {
+            for length in 0...40 {
+                let slice = bytes[start..<(start + length)]
+                XCTAssertEqual(CRC32.checksum(Array(slice)), bitwise(slice), "start \(start) length \(length)")
+            }
+        }
+    }
+
     func testReaderSaysWhichCheckFailed() throws {
         let bytes = try MNWFile.serialize(everyOpGraph())
         func error(_ damaged: [UInt8]) -> MNWError? {
