@@ -85,6 +85,7 @@ final class ExecutionPlan {
         }
 
         var producer: [String: Int] = [:]
+        var outputOrders: [Int: ActivationOrder] = [:]
         for (index, node) in graph.nodes.enumerated() {
             let operandShapes = node.inputs.map { $0.isEmpty ? [] : shapes[$0]! }
             let kernel: any PreparedKernel
@@ -94,13 +95,18 @@ final class ExecutionPlan {
                 kernel = weights.kernel(for: node, input: operandShapes[0], output: shapes[node.output]!, threads: threads)
                 slots = [operand(node.inputs[0], kernel.inputOrder, node: index)]
             } else {
-                kernel = kernels == .fast && node.op == .globalAveragePool && operandShapes[0].count == 4
-                    ? FastGlobalAveragePool(input: operandShapes[0])
-                    : try Self.referenceKernel(for: node, shapes: operandShapes, output: shapes[node.output]!)
-                slots = node.inputs.map { operand($0, kernel.inputOrder, node: index) }
+                let fast = kernels == .fast
+                    ? Self.fastElementwiseKernel(for: node, shapes: operandShapes, output: shapes[node.output]!, constants: graph.constants)
+                    : nil
+                if let fast { kernel = fast } else { kernel = try Self.referenceKernel(for: node, shapes: operandShapes, output: shapes[node.output]!) }
+                // An order-preserving kernel takes its activation as held (channels-last first).
+                let held = node.inputs.lazy.compactMap { homes[$0] }.first
+                let order = kernel.preservesOrder ? (held?[.channelsLast] != nil ? .channelsLast : .channelsFirst) : kernel.inputOrder
+                slots = node.inputs.map { operand($0, order, node: index) }
+                outputOrders[index] = kernel.preservesOrder ? order : kernel.outputOrder
             }
             let output = newSlot(node.output)
-            homes[node.output] = [kernel.outputOrder: output]
+            homes[node.output] = [outputOrders[index] ?? kernel.outputOrder: output]
             producer[node.output] = index
             steps.append(Step(kernel: kernel, inputSlots: slots, outputSlot: output, node: index))
         }
@@ -210,6 +216,18 @@ final class ExecutionPlan {
             result[name] = Tensor(shape: shapes[name]!, data: Array(buffer(slot)))
         }
         return result
+    }
+
+    /// The fast kernel for an element-wise node, pooling or padding when one fits its shapes;
+    /// these have no weights to pack, so each plan makes them.
+    static func fastElementwiseKernel(for node: Node, shapes: [[Int]], output: [Int], constants: [String: Tensor]) -> (any PreparedKernel)? {
+        switch node.op {
+        case .globalAveragePool where shapes[0].count == 4: return FastGlobalAveragePool(input: shapes[0])
+        case .activation(let activation): return FastActivation(activation: activation)
+        case .binary(let op): return FastChannelBinary.make(op: op, node: node, shapes: shapes, output: output, constants: constants)
+        case .pad(let pads, let value): return FastPad(input: shapes[0], pads: pads, value: value)
+        default: return nil
+        }
     }
 
     static func referenceKernel(for node: Node, shapes: [[Int]], output: [Int]) throws(InferenceError) -> any PreparedKernel {

@@ -9,12 +9,16 @@ protocol PreparedKernel: Sendable {
     /// activations. The plan converts between orders where a producer and a consumer differ.
     var inputOrder: ActivationOrder { get }
     var outputOrder: ActivationOrder { get }
+    /// Whether the kernel works on its input in either order and writes its output in the same
+    /// one (element-wise kernels): the plan then feeds it whatever it holds.
+    var preservesOrder: Bool { get }
     func run(_ inputs: [UnsafeBufferPointer<Float>], _ output: UnsafeMutableBufferPointer<Float>)
 }
 
 extension PreparedKernel {
     var inputOrder: ActivationOrder { .channelsFirst }
     var outputOrder: ActivationOrder { inputOrder }
+    var preservesOrder: Bool { false }
 }
 
 /// The memory order of a rank-4 activation inside a plan. The graph always speaks of

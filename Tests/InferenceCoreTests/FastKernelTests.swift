@@ -160,4 +160,36 @@ final class FastKernelTests: XCTestCase {
         }
         XCTAssertEqual(failures.withLock { $0 }, 0)
     }
+
+    /// An unfolded graph as importers see one: convolutions followed by per-channel `Mul` and
+    /// `Add`, `Clip`, an explicit `Pad`, constants on either side of `Sub` and `Div`, and a
+    /// single-value constant; the element-wise kernels run channels-last between the convolutions.
+    func testUnfoldedElementwiseChain() throws {
+        let nodes = [
+            Node(name: "conv", op: .conv2d(Conv2D()), inputs: ["x", "w"], outputs: ["a"]),
+            Node(name: "mul", op: .binary(.mul), inputs: ["a", "scale"], outputs: ["b"]),
+            Node(name: "add", op: .binary(.add), inputs: ["shift", "b"], outputs: ["c"]),
+            Node(name: "clip", op: .activation(.relu6), inputs: ["c"], outputs: ["d"]),
+            Node(name: "pad", op: .pad(pads: [0, 0, 0, 1, 0, 0, 2, 1], value: 0), inputs: ["d"], outputs: ["e"]),
+            Node(name: "dw", op: .conv2d(Conv2D(stride: [2, 2], groups: 12)), inputs: ["e", "k"], outputs: ["f"]),
+            Node(name: "sub", op: .binary(.sub), inputs: ["offset", "f"], outputs: ["g"]),
+            Node(name: "div", op: .binary(.div), inputs: ["g", "divisor"], outputs: ["h"]),
+            Node(name: "half", op: .binary(.mul), inputs: ["h", "half"], outputs: ["y"]),
+        ]
+        var divisor = random([1, 12, 1, 1])
+        divisor.data = divisor.data.map { $0 < 0 ? $0 - 0.5 : $0 + 0.5 }
+        let constants = ["w": random([12, 5, 1, 1]), "scale": random([1, 12, 1, 1]), "shift": random([12, 1, 1]),
+                         "k": random([12, 1, 3, 3]), "offset": random([1, 12, 1, 1]), "divisor": divisor, "half": Tensor(shape: [], data: [0.5])]
+        let graph = Graph(inputs: [GraphInput(name: "x", shape: [nil, 5, 11, 9], layout: .nchw)], outputs: ["y"], nodes: nodes,
+                          constants: constants, metadata: Metadata(sourceFormat: "test", producer: "", sourceInputLayout: .nchw))
+        for batch in [1, 2] {
+            let x = random([batch, 5, 11, 9])
+            let capture = ["b", "c", "e", "g"]
+            let expected = try Engine(graph: graph, kernels: .reference).run(["x": x], capture: capture)
+            let got = try Engine(graph: graph, kernels: .fast, threads: 2).run(["x": x], capture: capture)
+            for name in ["y"] + capture {
+                assertClose(got[name]!, expected[name]!, tolerance: 1e-5, "unfolded chain value \(name), batch \(batch)")
+            }
+        }
+    }
 }
