@@ -57,8 +57,9 @@ enum FastGEMM {
         return ((rows + blocks - 1) / max(blocks, 1) + rowsPerTile - 1) / rowsPerTile * rowsPerTile
     }
 
-    /// Computes rows `0..<rows` of `C` on up to `threads` threads: split by rows when there are
-    /// enough of them (large images), by panels otherwise (deep layers, dense layers).
+    /// Computes rows `0..<rows` of `C` on up to `threads` threads. Deep layers, whose weights
+    /// outweigh their activations, split the panels (each thread streams half the weights);
+    /// large images split the rows (each thread streams half the activations).
     static func run(_ w: PackedPanels, a: UnsafePointer<Float>, lda: Int, rows: Int, c: UnsafeMutablePointer<Float>, ldc: Int,
                     lower: Float, upper: Float, threads: Int) {
         let threads = rows &* w.depth &* w.outputs < 1 << 17 ? 1 : threads
@@ -67,7 +68,8 @@ enum FastGEMM {
             return
         }
         let a = SendableConstPointer(base: a), c = SendablePointer(base: c)
-        if rows >= 8 &* rowsPerTile &* threads || w.panels < threads {
+        let splitRows = rows &* lda > w.panels &* w.depth &* 16 && rows >= 2 &* rowsPerTile &* threads
+        if splitRows || w.panels < threads {
             let chunk = ((rows + threads - 1) / threads + rowsPerTile - 1) / rowsPerTile * rowsPerTile
             parallelFor(threads, threads: threads) { task in
                 let start = min(rows, task * chunk)
