@@ -60,8 +60,41 @@ final class FastIm2colConv: PreparedKernel, @unchecked Sendable {
     private func patchRow(_ image: UnsafePointer<Float>, oy: Int) {
         let (depth, channels, h, w, kh, kw) = (weights.panels.depth, channels, h, w, kh, kw)
         let (sy, sx, dy, dx, top, left) = (stride[0], stride[1], dilation[0], dilation[1], pads[0], pads[1])
-        var target = patches.baseAddress! + oy &* ow &* depth
+        let rowStart = patches.baseAddress! + oy &* ow &* depth
+        var target = rowStart
+        let iy0 = oy &* sy &- top
+        // The stem's case (three neighbours of an input row per patch row, all rows inside): one
+        // pass per (channel, kernel row) along the output row, so the input is read in order.
+        // Each three are moved as four; the fourth lands on the next pass's first, which that
+        // pass overwrites (the last pass moves three).
+        var fast = 0..<0
+        if iy0 >= 0 && iy0 &+ (kh &- 1) &* dy < h && kw == 3 && dx == 1 {
+            let first = (left &+ sx &- 1) / sx
+            fast = first..<max(first, w &- 4 &+ left >= 0 ? (w &- 4 &+ left) / sx &+ 1 : 0)
+            let pairs = channels &* kh
+            for pair in 0..<pairs {
+                let (c, ky) = pair.quotientAndRemainder(dividingBy: kh)
+                let source = image + ((c &* h &+ iy0 &+ ky &* dy) &* w &- left)
+                var out = rowStart + (fast.lowerBound &* depth &+ pair &* 3)
+                var ix = fast.lowerBound &* sx
+                if pair &+ 1 < pairs {
+                    for _ in fast {
+                        UnsafeMutableRawPointer(out).storeBytes(of: UnsafeRawPointer(source + ix).loadUnaligned(as: SIMD4<Float>.self), as: SIMD4<Float>.self)
+                        out += depth
+                        ix &+= sx
+                    }
+                } else {
+                    for _ in fast {
+                        (out[0], out[1], out[2]) = (source[ix], source[ix &+ 1], source[ix &+ 2])
+                        out += depth
+                        ix &+= sx
+                    }
+                }
+            }
+        }
         for ox in 0..<ow {
+            target = rowStart + ox &* depth
+            if fast.contains(ox) { continue }
             let ix0 = ox &* sx &- left
             let inside = ix0 >= 0 && ix0 &+ (kw &- 1) &* dx < w
             for c in 0..<channels {
@@ -70,10 +103,9 @@ final class FastIm2colConv: PreparedKernel, @unchecked Sendable {
                     let iy = oy &* sy &+ ky &* dy &- top
                     if iy < 0 || iy >= h {
                         for kx in 0..<kw { target[kx] = 0 }
-                    } else if inside && kw == 3 && dx == 1 {
-                        // The stem's case, written out: three neighbours of one input row.
+                    } else if inside {
                         let source = plane + (iy &* w &+ ix0)
-                        (target[0], target[1], target[2]) = (source[0], source[1], source[2])
+                        for kx in 0..<kw { target[kx] = source[kx &* dx] }
                     } else {
                         let source = plane + iy &* w
                         for kx in 0..<kw {
