@@ -22,7 +22,7 @@ final class FastDepthwiseConv: PreparedKernel, @unchecked Sendable {
         (top, left) = (pads[0], pads[1])
         self.weights = weights
         (lower, upper) = conv.activation.bounds
-        self.threads = channels * oh * ow * 9 < 1 << 16 ? 1 : threads
+        self.threads = channels * oh * ow * 9 < 1 << 17 ? 1 : threads
     }
 
     /// Whether this kernel computes `conv` with `weight`'s shape: 3x3, one output channel per

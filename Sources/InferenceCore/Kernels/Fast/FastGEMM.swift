@@ -62,7 +62,7 @@ enum FastGEMM {
     /// large images split the rows (each thread streams half the activations).
     static func run(_ w: PackedPanels, a: UnsafePointer<Float>, lda: Int, rows: Int, c: UnsafeMutablePointer<Float>, ldc: Int,
                     lower: Float, upper: Float, threads: Int) {
-        let threads = rows &* w.depth &* w.outputs < 1 << 17 ? 1 : threads
+        let threads = rows &* w.depth &* w.outputs < 1 << 18 ? 1 : threads
         guard threads > 1 else {
             run(w, a: a, lda: lda, rows: 0..<rows, panels: 0..<w.panels, c: c, ldc: ldc, lower: lower, upper: upper)
             return

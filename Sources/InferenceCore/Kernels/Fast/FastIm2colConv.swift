@@ -26,7 +26,7 @@ final class FastIm2colConv: PreparedKernel, @unchecked Sendable {
         (lower, upper) = conv.activation.bounds
         self.weights = weights
         let depth = weights.panels.depth
-        self.threads = oh * ow * depth * weights.panels.outputs < 1 << 17 ? 1 : min(threads, oh)
+        self.threads = oh * ow * depth * weights.panels.outputs < 1 << 18 ? 1 : min(threads, oh)
         patches = .allocate(capacity: oh * ow * depth)
     }
 
