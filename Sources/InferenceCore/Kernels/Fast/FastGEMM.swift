@@ -88,13 +88,16 @@ enum FastGEMM {
 
     static func run(_ w: PackedPanels, a: UnsafePointer<Float>, lda: Int, rows: Range<Int>, panels: Range<Int>,
                     c: UnsafeMutablePointer<Float>, ldc: Int, lower: Float, upper: Float) {
-        let block = rowBlock(rows: rows.count, depth: min(w.depth, depthBlock))
+        // A single row tile (a dense layer at batch 1) reuses nothing from L1: it reads the
+        // panels whole, as one stream.
+        let slice = rows.count <= rowsPerTile ? w.depth : depthBlock
+        let block = rowBlock(rows: rows.count, depth: min(w.depth, slice))
         var start = rows.lowerBound
         while start < rows.upperBound {
             let end = min(rows.upperBound, start &+ block)
             var k0 = 0
             while k0 < w.depth {
-                let k1 = min(w.depth, k0 &+ depthBlock)
+                let k1 = min(w.depth, k0 &+ slice)
                 let last = k1 == w.depth
                 let (lo, hi) = last ? (lower, upper) : (-Float.infinity, Float.infinity)
                 if (k1 &- k0) &* panels.count &* 64 <= 512 * 1024 {
