@@ -83,19 +83,25 @@ final class FastDepthwiseConv: PreparedKernel, @unchecked Sendable {
         let c = channels, ws = weights.stride &* 4
         let k = UnsafeRawPointer(weights.taps.baseAddress!), b = UnsafeRawPointer(weights.bias.baseAddress!)
         let lo = SIMD8<Float>(repeating: lower), hi = SIMD8<Float>(repeating: upper)
+        // Two partial sums per block (even and odd taps) double the independent FMA chains.
         @inline(__always) func block(_ j: Int) -> SIMD8<Float> {
             let o = j &* 4
-            var acc = b.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
-            acc = acc.addingProduct(UnsafeRawPointer(x0).loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self), k.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self))
-            acc = acc.addingProduct(UnsafeRawPointer(x1).loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self), k.loadUnaligned(fromByteOffset: ws &+ o, as: SIMD8<Float>.self))
-            acc = acc.addingProduct(UnsafeRawPointer(x2).loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self), k.loadUnaligned(fromByteOffset: 2 &* ws &+ o, as: SIMD8<Float>.self))
-            acc = acc.addingProduct(UnsafeRawPointer(x3).loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self), k.loadUnaligned(fromByteOffset: 3 &* ws &+ o, as: SIMD8<Float>.self))
-            acc = acc.addingProduct(UnsafeRawPointer(x4).loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self), k.loadUnaligned(fromByteOffset: 4 &* ws &+ o, as: SIMD8<Float>.self))
-            acc = acc.addingProduct(UnsafeRawPointer(x5).loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self), k.loadUnaligned(fromByteOffset: 5 &* ws &+ o, as: SIMD8<Float>.self))
-            acc = acc.addingProduct(UnsafeRawPointer(x6).loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self), k.loadUnaligned(fromByteOffset: 6 &* ws &+ o, as: SIMD8<Float>.self))
-            acc = acc.addingProduct(UnsafeRawPointer(x7).loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self), k.loadUnaligned(fromByteOffset: 7 &* ws &+ o, as: SIMD8<Float>.self))
-            acc = acc.addingProduct(UnsafeRawPointer(x8).loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self), k.loadUnaligned(fromByteOffset: 8 &* ws &+ o, as: SIMD8<Float>.self))
-            return acc.clampedFast(lo, hi)
+            @inline(__always) func product(_ x: UnsafePointer<Float>, _ tap: Int) -> (SIMD8<Float>, SIMD8<Float>) {
+                (UnsafeRawPointer(x).loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self), k.loadUnaligned(fromByteOffset: tap &* ws &+ o, as: SIMD8<Float>.self))
+            }
+            var even = b.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
+            var (v, t) = product(x0, 0)
+            even = even.addingProduct(v, t)
+            (v, t) = product(x1, 1)
+            var odd = v * t
+            (v, t) = product(x2, 2); even = even.addingProduct(v, t)
+            (v, t) = product(x3, 3); odd = odd.addingProduct(v, t)
+            (v, t) = product(x4, 4); even = even.addingProduct(v, t)
+            (v, t) = product(x5, 5); odd = odd.addingProduct(v, t)
+            (v, t) = product(x6, 6); even = even.addingProduct(v, t)
+            (v, t) = product(x7, 7); odd = odd.addingProduct(v, t)
+            (v, t) = product(x8, 8); even = even.addingProduct(v, t)
+            return (even + odd).clampedFast(lo, hi)
         }
         let y = UnsafeMutableRawPointer(out)
         var j = 0
