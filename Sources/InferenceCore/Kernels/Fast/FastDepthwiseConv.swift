@@ -49,26 +49,75 @@ final class FastDepthwiseConv: PreparedKernel, @unchecked Sendable {
         let iy0 = oy &* stride &- top
         let zero = UnsafePointer(weights.zeros.baseAddress!)
         let line = w &* c
-        // Output columns whose window is inside the image's columns.
+        // Output columns whose window is inside the image (none when the rows are not).
         let first = (left &+ stride &- 1) / stride
-        let inside = first..<max(first, w &- 3 &+ left >= 0 ? (w &- 3 &+ left) / stride &+ 1 : 0)
-        let rowsInside = iy0 >= 0 && iy0 &+ 2 < h
-        for ox in 0..<ow {
+        var inside = first..<max(first, w &- 3 &+ left >= 0 ? (w &- 3 &+ left) / stride &+ 1 : 0)
+        if iy0 < 0 || iy0 &+ 2 >= h { inside = 0..<0 }
+        var ox = 0
+        while ox < ow {
             let ix0 = ox &* stride &- left
-            if rowsInside && inside.contains(ox) {
+            if inside.contains(ox) {
                 let x = image + (iy0 &* w &+ ix0) &* c
+                if c < 32 && ox &+ 4 <= inside.upperBound {
+                    // Few channels: four positions share each block's weights.
+                    fourPositions(x, out + ox &* c)
+                    ox &+= 4
+                    continue
+                }
                 let (l1, l2) = (line, 2 &* line)
                 taps(x, x + c, x + 2 &* c, x + l1, x + (l1 &+ c), x + (l1 &+ 2 &* c), x + l2, x + (l2 &+ c), x + (l2 &+ 2 &* c),
                      out + ox &* c)
-                continue
+            } else {
+                // The nine taps' inputs; taps in the padding read a row of zeros.
+                @inline(__always) func tap(_ ky: Int, _ kx: Int) -> UnsafePointer<Float> {
+                    let iy = iy0 &+ ky, ix = ix0 &+ kx
+                    return iy >= 0 && iy < h && ix >= 0 && ix < w ? image + (iy &* w &+ ix) &* c : zero
+                }
+                taps(tap(0, 0), tap(0, 1), tap(0, 2), tap(1, 0), tap(1, 1), tap(1, 2), tap(2, 0), tap(2, 1), tap(2, 2),
+                     out + ox &* c)
             }
-            // The nine taps' inputs; taps in the padding read a row of zeros.
-            @inline(__always) func tap(_ ky: Int, _ kx: Int) -> UnsafePointer<Float> {
-                let iy = iy0 &+ ky, ix = ix0 &+ kx
-                return iy >= 0 && iy < h && ix >= 0 && ix < w ? image + (iy &* w &+ ix) &* c : zero
+            ox &+= 1
+        }
+    }
+
+    /// Four adjacent output positions whose windows are inside the image, for layers with fewer
+    /// than 32 channels (where one position alone has too few blocks to keep the FMA units
+    /// busy); `x` points at the first window's top left. Each block of eight channels loads its
+    /// nine weights once for the four.
+    private func fourPositions(_ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>) {
+        let c = channels, s = c &* 4, l = w &* c &* 4, step = stride &* s
+        let lo = SIMD8<Float>(repeating: lower), hi = SIMD8<Float>(repeating: upper)
+        let taps = UnsafeRawPointer(weights.taps.baseAddress!), ws = weights.stride &* 4
+        var j = 0
+        while j &+ 8 <= c {
+            let k = taps + j &* 4
+            let bias = UnsafeRawPointer(weights.bias.baseAddress! + j).loadUnaligned(as: SIMD8<Float>.self)
+            let p = UnsafeRawPointer(x + j)
+            var a0 = bias, a1 = bias, a2 = bias, a3 = bias
+            for ky in 0..<3 {
+                for kx in 0..<3 {
+                    let t = k.loadUnaligned(fromByteOffset: (ky &* 3 &+ kx) &* ws, as: SIMD8<Float>.self)
+                    let q = p + (ky &* l &+ kx &* s)
+                    a0 = a0.addingProduct(q.loadUnaligned(as: SIMD8<Float>.self), t)
+                    a1 = a1.addingProduct(q.loadUnaligned(fromByteOffset: step, as: SIMD8<Float>.self), t)
+                    a2 = a2.addingProduct(q.loadUnaligned(fromByteOffset: 2 &* step, as: SIMD8<Float>.self), t)
+                    a3 = a3.addingProduct(q.loadUnaligned(fromByteOffset: 3 &* step, as: SIMD8<Float>.self), t)
+                }
             }
-            taps(tap(0, 0), tap(0, 1), tap(0, 2), tap(1, 0), tap(1, 1), tap(1, 2), tap(2, 0), tap(2, 1), tap(2, 2),
-                 out + ox &* c)
+            let y = UnsafeMutableRawPointer(out + j)
+            y.storeBytes(of: a0.clampedFast(lo, hi), as: SIMD8<Float>.self)
+            y.storeBytes(of: a1.clampedFast(lo, hi), toByteOffset: s, as: SIMD8<Float>.self)
+            y.storeBytes(of: a2.clampedFast(lo, hi), toByteOffset: 2 &* s, as: SIMD8<Float>.self)
+            y.storeBytes(of: a3.clampedFast(lo, hi), toByteOffset: 3 &* s, as: SIMD8<Float>.self)
+            j &+= 8
+        }
+        guard j < c else { return }
+        let line = w &* c
+        for n in 0..<4 {
+            let p = x + n &* stride &* c
+            let (l1, l2) = (line, 2 &* line)
+            tail(p, p + c, p + 2 &* c, p + l1, p + (l1 &+ c), p + (l1 &+ 2 &* c), p + l2, p + (l2 &+ c), p + (l2 &+ 2 &* c),
+                 out + n &* c, from: j)
         }
     }
 
@@ -117,6 +166,16 @@ final class FastDepthwiseConv: PreparedKernel, @unchecked Sendable {
             y.storeBytes(of: block(j), toByteOffset: j &* 4, as: SIMD8<Float>.self)
             j &+= 8
         }
+        tail(x0, x1, x2, x3, x4, x5, x6, x7, x8, out, from: j)
+    }
+
+    /// Channels `first...` of one output position, one at a time.
+    private func tail(_ x0: UnsafePointer<Float>, _ x1: UnsafePointer<Float>, _ x2: UnsafePointer<Float>,
+                      _ x3: UnsafePointer<Float>, _ x4: UnsafePointer<Float>, _ x5: UnsafePointer<Float>,
+                      _ x6: UnsafePointer<Float>, _ x7: UnsafePointer<Float>, _ x8: UnsafePointer<Float>,
+                      _ out: UnsafeMutablePointer<Float>, from first: Int) {
+        let c = channels
+        var j = first
         let kf = UnsafePointer(weights.taps.baseAddress!), bf = UnsafePointer(weights.bias.baseAddress!), s = weights.stride
         while j < c {
             var acc = bf[j]
