@@ -28,9 +28,13 @@ extension Graph {
 
     /// A constant name not yet used, derived from `base`.
     func freshConstantName(_ base: String) -> String {
+        // Checked name by name: the first candidate is nearly always free, and a set of every
+        // name in the graph, built on each call, made the passes quadratic.
+        func taken(_ name: String) -> Bool {
+            constants[name] != nil || inputs.contains { $0.name == name } || nodes.contains { $0.outputs.contains(name) }
+        }
         var name = base, suffix = 1
-        let taken = Set(constants.keys).union(nodes.flatMap(\.outputs)).union(inputs.map(\.name))
-        while taken.contains(name) {
+        while taken(name) {
             name = "\(base)_\(suffix)"
             suffix += 1
         }

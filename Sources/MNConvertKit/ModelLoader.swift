@@ -44,8 +44,10 @@ public enum ModelLoader {
     /// Reads and imports `path`. Options that do not apply to the file's format are an error when
     /// `strict`, and ignored otherwise (`verify A B` where only one of the two is TensorFlow).
     public static func load(_ path: String, options: ImportOptions = .init(), strict: Bool = true) throws(MNConvertError) -> LoadedModel {
-        let bytes = try readFile(path)
-        guard let format = ModelFormat.detect(bytes) else {
+        let file = try MappedFile(path)
+        let bytes = file.bytes
+        // The format shows in the first bytes (a protobuf field running past them is kept).
+        guard let format = ModelFormat.detect(Array(bytes.prefix(1 << 16))) else {
             let detail = bytes.isEmpty ? "the file is empty" : "not a model mnconvert recognises (ONNX, TensorFlow .pb, Keras .h5/.keras, .mnw)"
             throw .input(path: path, message: "\(detail); check the path and that the file is complete")
         }
@@ -69,6 +71,7 @@ public enum ModelLoader {
             let keras = KerasImporter.Options(resolution: options.resolution, classifierActivation: options.classifierActivation ?? "softmax")
             do { graph = try KerasImporter.importModel(at: path, options: keras) } catch { throw .input(path: path, message: error.description) }
         }
+        withExtendedLifetime(file) {}
         return LoadedModel(path: path, format: format, graph: options.resolution.map { graph.declaringResolution($0) } ?? graph)
     }
 

@@ -61,14 +61,14 @@ public enum MNWFile {
             }
             var records: [MNWHeader.TensorRecord] = []
             var dataSize = 0
-            for name in order {
+            let checksums = Self.checksums(order.map { graph.constants[$0]! })
+            for (name, crc) in zip(order, checksums) {
                 let tensor = graph.constants[name]!
                 if let index = tensor.firstNonFiniteIndex {
                     throw .unencodable("tensor '\(name)' holds NaN or infinity at element \(index)")
                 }
                 let padding = MNWFile.padding(dataSize)
                 dataSize += padding
-                let crc = withLittleEndianBytes(tensor.data) { CRC32.checksum($0) }
                 records.append(.init(name: name, dtype: "float32", shape: tensor.shape, offset: dataSize,
                                      length: tensor.count * 4, crc32: crc))
                 tensors.append((tensor, padding))
@@ -104,6 +104,17 @@ public enum MNWFile {
             prefix.append(contentsOf: [UInt8](repeating: 0, count: MNWFile.padding(prefix.count)))
             size = prefix.count + dataSize
         }
+
+        /// Each tensor's CRC-32, tensors spread over the cores (a 1.0-224 model is 17 MB to check).
+        static func checksums(_ tensors: [Tensor]) -> [UInt32] {
+            let results = UnsafeMutableBufferPointer<UInt32>.allocate(capacity: tensors.count)
+            defer { results.deallocate() }
+            nonisolated(unsafe) let shared = results
+            DispatchQueue.concurrentPerform(iterations: tensors.count) { index in
+                shared[index] = withLittleEndianBytes(tensors[index].data) { CRC32.checksum($0) }
+            }
+            return Array(results)
+        }
     }
 
     // MARK: Reading
@@ -120,7 +131,20 @@ public enum MNWFile {
         bytes.count >= magic.count && Array(bytes.prefix(magic.count)) == magic
     }
 
+    static func hasMagic(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        bytes.count >= magic.count && bytes.prefix(magic.count).elementsEqual(magic)
+    }
+
     public static func deserialize(_ bytes: [UInt8]) throws(MNWError) -> Graph {
+        var result: Result<Graph, MNWError> = .failure(.badMagic)
+        bytes.withUnsafeBytes { raw in
+            do throws(MNWError) { result = .success(try deserialize(raw)) } catch { result = .failure(error) }
+        }
+        return try result.get()
+    }
+
+    /// Reads a graph from a file's bytes wherever they are (an array, a mapped file).
+    public static func deserialize(_ bytes: UnsafeRawBufferPointer) throws(MNWError) -> Graph {
         guard bytes.count >= preambleSize else {
             throw hasMagic(bytes) || bytes.isEmpty ? .tooShort(size: bytes.count) : .badMagic
         }
@@ -131,7 +155,7 @@ public enum MNWFile {
         guard flags == 0 else { throw .unsupportedFlags(flags) }
         let headerLength = Int(read(UInt32.self, bytes, at: 12))
         guard headerLength <= bytes.count - preambleSize else { throw .headerOutOfBounds }
-        let json = Array(bytes[preambleSize..<(preambleSize + headerLength)])
+        let json = Array(UnsafeRawBufferPointer(rebasing: bytes[preambleSize..<(preambleSize + headerLength)]))
         guard CRC32.checksum(json) == read(UInt32.self, bytes, at: 16) else { throw .headerChecksum }
 
         let decoder = JSONDecoder()
@@ -157,12 +181,16 @@ public enum MNWFile {
                 throw .tensorInvalid(name: record.name, detail: "offset \(record.offset) is misaligned or outside the data section")
             }
             let start = dataStart + record.offset
-            let values: [Float]? = bytes.withUnsafeBytes { raw in
-                let slice = UnsafeRawBufferPointer(rebasing: raw[start..<(start + record.length)])
-                guard CRC32.checksum(slice) == record.crc32 else { return nil }
-                return (0..<count).map { Float(bitPattern: UInt32(littleEndian: slice.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self))) }
+            let slice = UnsafeRawBufferPointer(rebasing: bytes[start..<(start + record.length)])
+            guard CRC32.checksum(slice) == record.crc32 else { throw .tensorChecksum(name: record.name) }
+            #if _endian(little)
+            let values = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+                UnsafeMutableRawBufferPointer(buffer).copyMemory(from: slice)
+                initialized = count
             }
-            guard let values else { throw .tensorChecksum(name: record.name) }
+            #else
+            let values = (0..<count).map { Float(bitPattern: UInt32(littleEndian: slice.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self))) }
+            #endif
             guard constants.updateValue(Tensor(shape: record.shape, data: values), forKey: record.name) == nil else {
                 throw .tensorInvalid(name: record.name, detail: "appears twice")
             }
@@ -191,8 +219,8 @@ public enum MNWFile {
         withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
     }
 
-    static func read<T: FixedWidthInteger>(_ type: T.Type, _ bytes: [UInt8], at offset: Int) -> T {
-        bytes.withUnsafeBytes { T(littleEndian: $0.loadUnaligned(fromByteOffset: offset, as: T.self)) }
+    static func read<T: FixedWidthInteger>(_ type: T.Type, _ bytes: UnsafeRawBufferPointer, at offset: Int) -> T {
+        T(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: T.self))
     }
 
     /// `values` as little-endian bytes: the array's own memory on a little-endian machine.

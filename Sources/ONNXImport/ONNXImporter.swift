@@ -15,6 +15,15 @@ public enum ONNXImporter {
     public static let supportedOpsets = 6...21
 
     public static func importGraph(from bytes: [UInt8]) throws(ONNXImportError) -> Graph {
+        var result: Result<Graph, ONNXImportError> = .failure(.notAModel(detail: "the file is empty"))
+        bytes.withUnsafeBytes { raw in
+            do throws(ONNXImportError) { result = .success(try importGraph(from: raw)) } catch { result = .failure(error) }
+        }
+        return try result.get()
+    }
+
+    /// Imports a model from its bytes wherever they are (an array, a mapped file).
+    public static func importGraph(from bytes: UnsafeRawBufferPointer) throws(ONNXImportError) -> Graph {
         let model = try ONNXModel.parse(bytes)
         guard supportedOpsets.contains(model.opset) else { throw .unsupportedOpset(model.opset) }
         var builder = ONNXGraphBuilder(opset: model.opset)

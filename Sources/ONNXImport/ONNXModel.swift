@@ -56,9 +56,9 @@ struct ONNXTensor {
 }
 
 extension ONNXModel {
-    static func parse(_ bytes: [UInt8]) throws(ONNXImportError) -> ONNXModel {
+    static func parse(_ bytes: UnsafeRawBufferPointer) throws(ONNXImportError) -> ONNXModel {
         guard !bytes.isEmpty else { throw .notAModel(detail: "the file is empty") }
-        guard let message = bytes.withUnsafeBufferPointer({ onnx__model_proto__unpack(nil, $0.count, $0.baseAddress) }) else {
+        guard let message = onnx__model_proto__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)) else {
             throw .notAModel(detail: "protobuf parsing failed: truncated or not protobuf")
         }
         defer { onnx__model_proto__free_unpacked(message, nil) }

@@ -52,9 +52,9 @@ struct TFTensor {
 }
 
 enum TFGraphDef {
-    static func parse(_ bytes: [UInt8]) throws(TensorFlowImportError) -> [TFNode] {
+    static func parse(_ bytes: UnsafeRawBufferPointer) throws(TensorFlowImportError) -> [TFNode] {
         guard !bytes.isEmpty else { throw .notAGraph(detail: "the file is empty") }
-        guard let message = bytes.withUnsafeBufferPointer({ tensorflow__graph_def__unpack(nil, $0.count, $0.baseAddress) }) else {
+        guard let message = tensorflow__graph_def__unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)) else {
             throw .notAGraph(detail: "protobuf parsing failed: truncated or not protobuf")
         }
         defer { tensorflow__graph_def__free_unpacked(message, nil) }

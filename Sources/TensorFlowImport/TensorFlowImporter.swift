@@ -27,6 +27,15 @@ public enum TensorFlowImporter {
     }
 
     public static func importGraph(from bytes: [UInt8], options: Options = .init()) throws(TensorFlowImportError) -> Graph {
+        var result: Result<Graph, TensorFlowImportError> = .failure(.notAGraph(detail: "the file is empty"))
+        bytes.withUnsafeBytes { raw in
+            do throws(TensorFlowImportError) { result = .success(try importGraph(from: raw, options: options)) } catch { result = .failure(error) }
+        }
+        return try result.get()
+    }
+
+    /// Imports a graph from its bytes wherever they are (an array, a mapped file).
+    public static func importGraph(from bytes: UnsafeRawBufferPointer, options: Options = .init()) throws(TensorFlowImportError) -> Graph {
         let nodes = try TFGraphDef.parse(bytes)
         var builder = TFGraphBuilder(nodes: nodes)
         return try builder.build(options: options)
