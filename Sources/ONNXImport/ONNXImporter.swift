@@ -79,10 +79,11 @@ struct ONNXGraphBuilder {
     mutating func addConstant(_ tensor: ONNXTensor, as name: String) throws(ONNXImportError) {
         switch tensor.values {
         case .float(let values):
-            if referenced.contains(name), let index = values.firstIndex(where: { !$0.isFinite }) {
+            let constant = Tensor(shape: tensor.dims, data: values)
+            if referenced.contains(name), let index = constant.firstNonFiniteIndex {
                 throw .nonFiniteWeight(name: name, index: index)
             }
-            constants[name] = Tensor(shape: tensor.dims, data: values)
+            constants[name] = constant
         case .int64(let values):
             integerConstants[name] = values
             // An integer tensor read as data (rare) is also available as floats.
