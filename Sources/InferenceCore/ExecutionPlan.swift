@@ -122,7 +122,7 @@ final class ExecutionPlan {
         self.slotSizes = sizes
         self.slotOffsets = offsets
         let total = zip(offsets, sizes).map { $0 + $1 }.max() ?? 0
-        self.arena = .allocate(capacity: max(total, 1))
+        self.arena = .allocateAligned(capacity: max(total, 1))
         arena.initialize(repeating: 0)
         self.inputSlots = inputSlots
         self.returnable = returnable

@@ -205,14 +205,14 @@ final class DepthwiseWeights: @unchecked Sendable {
     init(weight: Tensor, bias: Tensor?) {
         let channels = weight.shape[0]
         stride = channels + 16
-        taps = .allocate(capacity: 9 * stride)
+        taps = .allocateAligned(capacity: 9 * stride)
         taps.initialize(repeating: 0)
         for c in 0..<channels {
             for tap in 0..<9 { taps[tap * stride + c] = weight.data[c * 9 + tap] }
         }
-        self.bias = .allocate(capacity: channels)
+        self.bias = .allocateAligned(capacity: channels)
         for c in 0..<channels { self.bias[c] = bias?.data[c] ?? 0 }
-        zeros = .allocate(capacity: channels)
+        zeros = .allocateAligned(capacity: channels)
         zeros.initialize(repeating: 0)
     }
 

@@ -14,13 +14,13 @@ struct PackedPanels: @unchecked Sendable {
         self.outputs = outputs
         self.depth = depth
         panels = (outputs + Self.width - 1) / Self.width
-        packed = .allocate(capacity: panels * depth * Self.width)
+        packed = .allocateAligned(capacity: panels * depth * Self.width)
         packed.initialize(repeating: 0)
         for o in 0..<outputs {
             let base = (o / Self.width) * depth * Self.width + o % Self.width
             for k in 0..<depth { packed[base + k * Self.width] = weight(o, k) }
         }
-        self.bias = .allocate(capacity: panels * Self.width)
+        self.bias = .allocateAligned(capacity: panels * Self.width)
         self.bias.initialize(repeating: 0)
         for o in 0..<min(outputs, bias.count) { self.bias[o] = bias[o] }
     }

@@ -27,7 +27,7 @@ final class FastIm2colConv: PreparedKernel, @unchecked Sendable {
         self.weights = weights
         let depth = weights.panels.depth
         self.threads = oh * ow * depth * weights.panels.outputs < 1 << 18 ? 1 : min(threads, oh)
-        patches = .allocate(capacity: oh * ow * depth)
+        patches = .allocateAligned(capacity: oh * ow * depth)
     }
 
     /// Packs `[O, C, kH, kW]` weights as `[O, C * kH * kW]`: the order of a patch row.
