@@ -71,6 +71,6 @@ let package = Package(
         .testTarget(name: "InferenceCoreTests", dependencies: ["InferenceCore", "TestSupport"]),
         .testTarget(name: "MNWFormatTests", dependencies: ["MNWFormat", "TestSupport"]),
         .testTarget(name: "MNConvertKitTests", dependencies: ["MNConvertKit", "MNWFormat", "TestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["TestSupport", "MNConvertKit"]),
+        .testTarget(name: "CLITests", dependencies: ["TestSupport", "MNConvertKit", "MobileNetIR"]),
     ]
 )

@@ -14,6 +14,8 @@ public enum Conversion {
         public var seed: UInt64 = 0
         public var tolerance = 1e-4
         public var selection = ImportOptions()
+        /// Threads verification may use (nil: all cores).
+        public var threads: Int?
         public init() {}
     }
 
@@ -42,7 +44,8 @@ public enum Conversion {
         if options.verify {
             do {
                 report = try Comparison.compare(
-                    reference: try ModelRunner(graph: source.graph), candidate: try ModelRunner(graph: graph),
+                    reference: try ModelRunner(graph: source.graph, threads: options.threads),
+                    candidate: try ModelRunner(graph: graph, threads: options.threads),
                     referenceName: "imported \(inputPath)", candidateName: "converted graph",
                     samples: options.samples, seed: options.seed, tolerance: options.tolerance)
             } catch {

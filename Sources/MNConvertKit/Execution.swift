@@ -8,8 +8,8 @@ public enum Execution {
     /// in `inputPath`, given in `layout` (default: the layout of the source model's users), and
     /// writes its first output to `outputPath`.
     public static func run(model modelPath: String, input inputPath: String, output outputPath: String,
-                           layout: TensorLayout?, selection: ImportOptions = .init()) throws(MNConvertError) -> Tensor {
-        let runner = try runner(for: modelPath, selection: selection)
+                           layout: TensorLayout?, selection: ImportOptions = .init(), threads: Int? = nil) throws(MNConvertError) -> Tensor {
+        let runner = try runner(for: modelPath, selection: selection, threads: threads)
         let input = try TensorFiles.read(inputPath)
         let output = try run(runner, on: input, layout: layout, modelPath: modelPath, inputPath: inputPath)
         try TensorFiles.write(output, to: outputPath, name: runner.graph.outputs[0])
@@ -18,9 +18,9 @@ public enum Execution {
 
     /// `verify A B`: both models on the same seeded inputs.
     public static func verify(reference: String, candidate: String, samples: Int, seed: UInt64, tolerance: Double,
-                              selection: ImportOptions = .init()) throws(MNConvertError) -> VerificationReport {
-        let a = try runner(for: reference, selection: selection, strict: false)
-        let b = try runner(for: candidate, selection: selection, strict: false)
+                              selection: ImportOptions = .init(), threads: Int? = nil) throws(MNConvertError) -> VerificationReport {
+        let a = try runner(for: reference, selection: selection, strict: false, threads: threads)
+        let b = try runner(for: candidate, selection: selection, strict: false, threads: threads)
         let formats = [a.graph.metadata.sourceFormat, b.graph.metadata.sourceFormat]
         if selection.selectsNodes, !formats.contains("tensorflow") {
             throw .input(path: reference, message: "--input-node and --output-node choose nodes of TensorFlow graphs; neither model is one")
@@ -41,8 +41,9 @@ public enum Execution {
 
     /// `verify MODEL --input X --expected Y`: the core's output against reference outputs.
     public static func verify(model modelPath: String, input inputPath: String, expected expectedPath: String,
-                              layout: TensorLayout?, tolerance: Double, selection: ImportOptions = .init()) throws(MNConvertError) -> VerificationReport {
-        let runner = try runner(for: modelPath, selection: selection)
+                              layout: TensorLayout?, tolerance: Double, selection: ImportOptions = .init(),
+                              threads: Int? = nil) throws(MNConvertError) -> VerificationReport {
+        let runner = try runner(for: modelPath, selection: selection, threads: threads)
         let input = try TensorFiles.read(inputPath)
         let expected = try TensorFiles.read(expectedPath)
         let output = try run(runner, on: input, layout: layout, modelPath: modelPath, inputPath: inputPath)
@@ -55,9 +56,9 @@ public enum Execution {
     }
 
     /// A runner for the canonicalised graph of any model file.
-    static func runner(for path: String, selection: ImportOptions, strict: Bool = true) throws(MNConvertError) -> ModelRunner {
+    static func runner(for path: String, selection: ImportOptions, strict: Bool = true, threads: Int? = nil) throws(MNConvertError) -> ModelRunner {
         let graph = try ModelLoader.load(path, options: selection, strict: strict).canonicalGraph
-        do { return try ModelRunner(graph: consume graph) } catch { throw .input(path: path, message: error.description) }
+        do { return try ModelRunner(graph: consume graph, threads: threads) } catch { throw .input(path: path, message: error.description) }
     }
 
     static func run(_ runner: ModelRunner, on input: Tensor, layout: TensorLayout?, modelPath: String, inputPath: String) throws(MNConvertError) -> Tensor {

@@ -18,14 +18,15 @@ public enum Inspection {
     /// Both models on the same inputs, every canonical layer compared; the first layer beyond the
     /// tolerance is the first divergence.
     public static func perLayer(reference: String, candidate: String, samples: Int, seed: UInt64, tolerance: Double,
-                                options: ImportOptions = .init()) throws(MNConvertError) -> PerLayerReport {
+                                options: ImportOptions = .init(), threads: Int? = nil) throws(MNConvertError) -> PerLayerReport {
         let (a, modelA) = try recognized(reference, options: options, strict: false)
         let (b, modelB) = try recognized(candidate, options: options, strict: false)
         let layers = modelA.layers.compactMap { layer in
             modelB.layer(layer.name).map { (name: layer.name, reference: layer.output, candidate: $0.output) }
         }
         do {
-            return try Comparison.comparePerLayer(reference: try ModelRunner(graph: a), candidate: try ModelRunner(graph: b), layers: layers,
+            return try Comparison.comparePerLayer(reference: try ModelRunner(graph: a, threads: threads),
+                                                    candidate: try ModelRunner(graph: b, threads: threads), layers: layers,
                                                   referenceName: reference, candidateName: candidate,
                                                   samples: samples, seed: seed, tolerance: tolerance)
         } catch {

@@ -13,8 +13,9 @@ public struct ModelRunner {
     public var graph: Graph { engine.graph }
 
     /// Pass a graph nothing else holds, and its weights are in memory once (see `Engine.init`).
-    public init(graph: consuming Graph) throws(InferenceError) {
-        engine = try Engine(graph: graph)
+    /// `threads`: how many the kernels may use (default: all cores).
+    public init(graph: consuming Graph, threads: Int? = nil) throws(InferenceError) {
+        engine = try Engine(graph: graph, threads: threads)
     }
 
     /// The layout callers feed when they say nothing.

@@ -48,6 +48,16 @@ struct VerificationOptions: ParsableArguments {
     }
 }
 
+/// How much of the machine the inference core may use, wherever it runs.
+struct CoreOptions: ParsableArguments {
+    @Option(help: "Threads the kernels may use (default: all cores).")
+    var threads: Int?
+
+    func validate() throws {
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+    }
+}
+
 enum ClassifierActivation: String, ExpressibleByArgument, CaseIterable {
     case softmax, linear
 }
@@ -103,11 +113,14 @@ struct Convert: ParsableCommand {
 
     @OptionGroup var verification: VerificationOptions
 
+    @OptionGroup var core: CoreOptions
+
     @Flag(help: "Print the verification report as JSON.")
     var json = false
 
     func run() throws {
         var options = Conversion.Options()
+        options.threads = core.threads
         options.fold = !noFold
         options.verify = !noVerify
         options.samples = verification.samples
@@ -150,9 +163,12 @@ struct Run: ParsableCommand {
 
     @OptionGroup var nodes: NodeOptions
 
+    @OptionGroup var core: CoreOptions
+
     func run() throws {
         do {
-            let tensor = try Execution.run(model: model, input: input, output: output, layout: layout, selection: nodes.selection)
+            let tensor = try Execution.run(model: model, input: input, output: output, layout: layout, selection: nodes.selection,
+                                           threads: core.threads)
             printOut("wrote \(output): shape \(tensor.shape)")
         } catch { fail(error) }
     }
@@ -186,6 +202,8 @@ struct Verify: ParsableCommand {
 
     @OptionGroup var nodes: NodeOptions
 
+    @OptionGroup var core: CoreOptions
+
     @Flag(help: "Compare every canonical MobileNetV1 layer and name the first that diverges (two models).")
     var perLayer = false
 
@@ -206,7 +224,8 @@ struct Verify: ParsableCommand {
             let report: PerLayerReport
             do {
                 report = try Inspection.perLayer(reference: reference, candidate: candidate, samples: verification.samples,
-                                                 seed: verification.seed, tolerance: verification.tolerance, options: nodes.selection)
+                                                 seed: verification.seed, tolerance: verification.tolerance, options: nodes.selection,
+                                                 threads: core.threads)
             } catch { fail(error) }
             printOut(json ? report.json() : report.text())
             if !report.agrees { throw ExitCode(3) }
@@ -216,10 +235,11 @@ struct Verify: ParsableCommand {
         do {
             if let candidate {
                 report = try Execution.verify(reference: reference, candidate: candidate, samples: verification.samples,
-                                              seed: verification.seed, tolerance: verification.tolerance, selection: nodes.selection)
+                                              seed: verification.seed, tolerance: verification.tolerance, selection: nodes.selection,
+                                              threads: core.threads)
             } else {
                 report = try Execution.verify(model: reference, input: input!, expected: expected!, layout: layout,
-                                              tolerance: verification.tolerance, selection: nodes.selection)
+                                              tolerance: verification.tolerance, selection: nodes.selection, threads: core.threads)
             }
         } catch { fail(error) }
         printOut(json ? report.json() : report.text())
@@ -258,8 +278,7 @@ struct Bench: ParsableCommand {
     @Argument(help: "The model, in any supported format.")
     var model: String
 
-    @Option(help: "Threads the kernels may use (default: all cores).")
-    var threads: Int?
+    @OptionGroup var core: CoreOptions
 
     @Option(help: "Timed runs.")
     var runs = 50
@@ -277,11 +296,10 @@ struct Bench: ParsableCommand {
 
     func validate() throws {
         guard runs >= 1, warmup >= 0 else { throw ValidationError("--runs must be at least 1 and --warmup at least 0") }
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
     }
 
     func run() throws {
-        let threads = self.threads ?? ProcessInfo.processInfo.activeProcessorCount
+        let threads = core.threads ?? ProcessInfo.processInfo.activeProcessorCount
         if perLayer {
             do {
                 let layers = try Benchmark.perLayer(model, threads: threads, runs: runs, options: nodes.selection)

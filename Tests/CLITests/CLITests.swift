@@ -1,5 +1,6 @@
 import Foundation
 import MNConvertKit
+import MobileNetIR
 import TestSupport
 import XCTest
 
@@ -160,6 +161,34 @@ final class CLITests: XCTestCase {
     func testUsageErrorIsStatus64() throws {
         XCTAssertEqual(try mnconvert("verify", "a.onnx").status, 64)
         XCTAssertEqual(try mnconvert("run", "a.onnx").status, 64)
+        XCTAssertEqual(try mnconvert("run", "a.onnx", "--input", "x.npy", "--output", "y.npy", "--threads", "0").status, 64)
+    }
+
+    /// `--threads` reaches the core wherever it runs; one thread and two compute the same outputs.
+    func testThreadsEverywhereTheCoreRuns() throws {
+        let model = "Examples/mobilenet_v1_0.25_128.onnx"
+        let converted = try mnconvert(model, out("one.mnw"), "--threads", "1", "--samples", "2")
+        XCTAssertEqual(converted.status, 0, converted.stderr)
+        XCTAssertTrue(converted.stdout.contains("result: agree"), converted.stdout)
+        let verified = try mnconvert("verify", model, out("one.mnw"), "--threads", "2", "--samples", "2")
+        XCTAssertEqual(verified.status, 0, verified.stderr)
+        let perLayer = try mnconvert("verify", model, out("one.mnw"), "--per-layer", "--threads", "1", "--samples", "1")
+        XCTAssertEqual(perLayer.status, 0, perLayer.stderr)
+        let bench = try mnconvert("bench", model, "--threads", "1", "--runs", "2", "--warmup", "0", "--json")
+        let result = try JSONSerialization.jsonObject(with: Data(bench.stdout.utf8)) as? [String: Any]
+        XCTAssertEqual(result?["threads"] as? Int, 1)
+
+        // The same input through `run` on one and on two threads.
+        let input = out("x.npy")
+        let image = Tensor(shape: [1, 128, 128, 3], data: (0..<(128 * 128 * 3)).map { Float($0 % 255) / 127.5 - 1 })
+        try Data(NumpyFile.serialize(image)).write(to: URL(fileURLWithPath: input))
+        for threads in ["1", "2"] {
+            let run = try mnconvert("run", out("one.mnw"), "--input", input, "--output", out("y\(threads).npy"), "--threads", threads)
+            XCTAssertEqual(run.status, 0, run.stderr)
+        }
+        let one = try TensorFiles.read(out("y1.npy")), two = try TensorFiles.read(out("y2.npy"))
+        XCTAssertEqual(one.shape, [1, 1000])
+        assertClose(two, one, tolerance: 1e-5, "run on two threads against one")
     }
 
     /// The PyTorch-made conformance cases shipped with onnx, through `mnconvert run` with their .pb files.
