@@ -2,7 +2,8 @@ import Foundation
 
 /// A model file mapped read-only into memory: the importers parse the page cache's own pages,
 /// so a model is neither copied into the process nor faulted in page by page (17 MB for a
-/// 1.0-224 model). Unmapped when the last reference goes.
+/// 1.0-224 model). Unmapped when the last reference goes: keep the `MappedFile` alive
+/// (`withExtendedLifetime`) for as long as `bytes` is read.
 final class MappedFile {
     let bytes: UnsafeRawBufferPointer
     private let mapping: UnsafeMutableRawPointer?

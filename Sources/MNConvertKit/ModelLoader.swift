@@ -75,33 +75,10 @@ public enum ModelLoader {
         return LoadedModel(path: path, format: format, graph: options.resolution.map { graph.declaringResolution($0) } ?? graph)
     }
 
-    /// The whole file, or an input error that says why not. Read straight into the array, so a
-    /// model is in memory once while it loads.
+    /// The whole file as an array (tensor files), or an input error that says why not.
     static func readFile(_ path: String) throws(MNConvertError) -> [UInt8] {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw .input(path: path, message: "no such file")
-        }
-        guard !isDirectory.boolValue else { throw .input(path: path, message: "is a directory, not a file") }
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { throw .input(path: path, message: "cannot be read (check its permissions)") }
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else { throw .input(path: path, message: "cannot be read (check its permissions)") }
-        let size = Int(info.st_size)
-        var failed = false
-        let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
-            while count < size {
-                let n = read(fd, buffer.baseAddress! + count, size - count)
-                if n <= 0 {
-                    failed = n < 0
-                    break
-                }
-                count += n
-            }
-        }
-        guard !failed else { throw .input(path: path, message: "cannot be read: \(String(cString: strerror(errno)))") }
-        return bytes
+        let file = try MappedFile(path)
+        return withExtendedLifetime(file) { Array(file.bytes) }
     }
 }
 
