@@ -11,13 +11,23 @@ binary=.build/release/mnconvert
 [[ -x "$binary" ]] || { echo "check-isa: $binary is missing; run swift build -c release" >&2; exit 1; }
 command -v objdump >/dev/null || { echo "check-isa: objdump is missing (apt-get install binutils)" >&2; exit 1; }
 
-# The reference convolution kernel's run method, disassembled.
-kernel=$(objdump -d --no-show-raw-insn -C "$binary" | awk '/^[0-9a-f]+ <.*ReferenceConv2D.*run/ {p=1; next} /^$/ {p=0} p')
-ymm=$(grep -c 'ymm' <<<"$kernel" || true)
-fma=$(grep -c 'vfmadd' <<<"$kernel" || true)
-calls=$(grep -c 'call.*fmaf' <<<"$kernel" || true)
-echo "check-isa: ReferenceConv2D.run has $ymm ymm instructions, $fma vfmadd, $calls calls to fmaf"
-if [[ "$ymm" -eq 0 || "$fma" -eq 0 || "$calls" -ne 0 ]]; then
+listing=$(objdump -d --no-show-raw-insn -C "$binary")
+failed=0
+# Each function's disassembly: the reference convolution (the oracle, compiled with the same
+# flags) and the GEMM that runs 95 % of MobileNetV1's work.
+check() {
+  local name=$1 pattern=$2 fmaPattern=$3
+  local body ymm fma calls
+  body=$(awk -v pattern="$pattern" '/^[0-9a-f]+ </ {p = ($0 ~ pattern); next} /^$/ {p=0} p' <<<"$listing")
+  ymm=$(grep -c 'ymm' <<<"$body" || true)
+  fma=$(grep -c "$fmaPattern" <<<"$body" || true)
+  calls=$(grep -c 'call.*fmaf' <<<"$body" || true)
+  echo "check-isa: $name has $ymm ymm instructions, $fma FMA instructions ($fmaPattern), $calls calls to fmaf"
+  if [[ "$ymm" -eq 0 || "$fma" -eq 0 || "$calls" -ne 0 ]]; then failed=1; fi
+}
+check "ReferenceConv2D.run" 'ReferenceConv2D.*run' 'vfmadd'
+check "FastGEMM" 'FastGEMM' 'vfmadd...ps.*ymm'
+if [[ "$failed" -ne 0 ]]; then
   echo "check-isa: the release build does not use AVX2 + FMA; check the unsafeFlags in Package.swift" >&2
   exit 1
 fi
