@@ -99,7 +99,7 @@ public final class Engine {
         var samples = Array(repeating: [Double](), count: graph.nodes.count)
         for _ in 0..<max(runs, 1) {
             var perNode = [Double](repeating: 0, count: graph.nodes.count)
-            for (step, ms) in zip(plan.steps, plan.timeSteps()) { perNode[step.node] += ms }
+            for (step, ms) in zip(plan.steps, plan.timeSteps(inputs)) { perNode[step.node] += ms }
             for (index, ms) in perNode.enumerated() { samples[index].append(ms) }
         }
         return zip(graph.nodes, samples).map { node, times in (node.name, times.sorted()[times.count / 2]) }

@@ -2,16 +2,17 @@ import Dispatch
 import MobileNetIR
 
 /// A graph resolved for one set of input shapes: the shape of every value, one prepared kernel per
-/// node, and one arena that every activation lives in. Built once; a run copies the inputs in,
-/// runs the steps and allocates nothing but the tensors it returns. A plan never reads the `Graph`
-/// again once built.
+/// node, and one arena that every activation lives in. Built once; a run reads the inputs where
+/// the caller holds them, runs the steps and allocates nothing but the tensors it returns. A plan
+/// never reads the `Graph` again once built.
 ///
 /// - Memory order: each value is held in the order its producer writes (`ActivationOrder`); where a
 ///   consumer wants the other order, the plan adds a conversion step, once per value. Returned
 ///   values are always channels-first, like the graph's shapes.
 /// - Arena: a value occupies its range from the step that writes it to the last step that reads
 ///   it; ranges are then reused (best fit), so MobileNetV1 needs about two activations' worth of
-///   memory, not the sum of all. Graph inputs, outputs and `keep`-named values live throughout.
+///   memory, not the sum of all. Outputs and `keep`-named values live throughout; graph inputs
+///   are not in the arena.
 /// - Constants: weights a fast kernel packs are not copied into the arena; constants read by
 ///   reference kernels get a range of their own for the plan's lifetime.
 final class ExecutionPlan {
@@ -116,12 +117,13 @@ final class ExecutionPlan {
         }
 
         let permanent = Set(constantSlots.map(\.slot))
-        let live = Set(inputSlots.map(\.slot)).union(returnable.values)
-        let offsets = try Self.assignOffsets(sizes: sizes, steps: steps, permanent: permanent, live: live)
+        let external = Set(inputSlots.map(\.slot))
+        let live = Set(returnable.values).subtracting(external)
+        let offsets = try Self.assignOffsets(sizes: sizes, steps: steps, permanent: permanent, live: live, external: external)
         self.steps = steps
         self.slotSizes = sizes
         self.slotOffsets = offsets
-        let total = zip(offsets, sizes).map { $0 + $1 }.max() ?? 0
+        let total = zip(offsets, sizes).filter { $0.0 >= 0 }.map { $0 + $1 }.max() ?? 0
         self.arena = .allocateAligned(capacity: max(total, 1))
         arena.initialize(repeating: 0)
         self.inputSlots = inputSlots
@@ -133,10 +135,12 @@ final class ExecutionPlan {
 
     deinit { arena.deallocate() }
 
-    /// Places every slot in the arena. `permanent` slots (constants) and `live` slots (inputs,
-    /// returned values) keep their range for the whole run; any other slot's range is free again
-    /// after the last step that reads it, and a later step's output may take it.
-    private static func assignOffsets(sizes: [Int], steps: [Step], permanent: Set<Int>, live: Set<Int>) throws(InferenceError) -> [Int] {
+    /// Places every slot in the arena but the `external` ones (graph inputs, read where the caller
+    /// holds them: offset -1). `permanent` slots (constants) and `live` slots (returned values)
+    /// keep their range for the whole run; any other slot's range is free again after the last
+    /// step that reads it, and a later step's output may take it.
+    private static func assignOffsets(sizes: [Int], steps: [Step], permanent: Set<Int>, live: Set<Int>,
+                                      external: Set<Int>) throws(InferenceError) -> [Int] {
         var lastRead = [Int](repeating: -1, count: sizes.count)
         for (index, step) in steps.enumerated() {
             for slot in step.inputSlots where slot >= 0 { lastRead[slot] = index }
@@ -176,13 +180,20 @@ final class ExecutionPlan {
             if offsets[step.outputSlot] < 0 { try allocate(step.outputSlot) }
             var done = Set(step.inputSlots.filter { $0 >= 0 && lastRead[$0] == index })
             if lastRead[step.outputSlot] < index { done.insert(step.outputSlot) }  // never read
-            for slot in done.sorted() where !permanent.contains(slot) && !live.contains(slot) { release(slot) }
+            for slot in done.sorted() where !permanent.contains(slot) && !live.contains(slot) && !external.contains(slot) { release(slot) }
         }
         return offsets
     }
 
+    /// The caller's input tensors during a run, by slot: inputs are read where they are, not
+    /// copied into the arena.
+    private var external: [Int: UnsafeBufferPointer<Float>] = [:]
+
+    /// A slot's values: its range of the arena, or the caller's tensor for a graph input (read
+    /// only: no step writes an input slot).
     func buffer(_ slot: Int) -> UnsafeMutableBufferPointer<Float> {
-        UnsafeMutableBufferPointer(rebasing: arena[slotOffsets[slot]..<(slotOffsets[slot] + slotSizes[slot])])
+        guard slotOffsets[slot] >= 0 else { return UnsafeMutableBufferPointer(mutating: external[slot]!) }
+        return UnsafeMutableBufferPointer(rebasing: arena[slotOffsets[slot]..<(slotOffsets[slot] + slotSizes[slot])])
     }
 
     /// Read-only views of a step's input slots (empty for an absent optional input).
@@ -190,32 +201,47 @@ final class ExecutionPlan {
         step.inputSlots.map { $0 < 0 ? UnsafeBufferPointer(start: nil, count: 0) : UnsafeBufferPointer(buffer($0)) }
     }
 
-    /// Runs every step once on the inputs already copied in, returning each step's wall time in ms.
-    func timeSteps() -> [Double] {
-        steps.map { step in
-            let operands = operands(of: step)
-            let start = DispatchTime.now().uptimeNanoseconds
-            step.kernel.run(operands, buffer(step.outputSlot))
-            return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+    /// Runs `body` with the graph inputs' slots pointing at `inputs`' storage.
+    private func withInputs<R>(_ inputs: [String: Tensor], _ body: () -> R) -> R {
+        func bind(_ index: Int) -> R {
+            guard index < inputSlots.count else { return body() }
+            let (name, slot) = inputSlots[index]
+            return inputs[name]!.data.withUnsafeBufferPointer { values in
+                external[slot] = values
+                defer { external[slot] = nil }
+                return bind(index + 1)
+            }
+        }
+        return bind(0)
+    }
+
+    /// Runs every step once on `inputs`, returning each step's wall time in ms.
+    func timeSteps(_ inputs: [String: Tensor]) -> [Double] {
+        withInputs(inputs) {
+            steps.map { step in
+                let operands = operands(of: step)
+                let start = DispatchTime.now().uptimeNanoseconds
+                step.kernel.run(operands, buffer(step.outputSlot))
+                return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+            }
         }
     }
 
-    /// Copies `inputs` in, runs every step, and copies out the values named in `names` (graph
-    /// outputs or values the plan was asked to keep).
+    /// Runs every step on `inputs` and copies out the values named in `names` (graph outputs or
+    /// values the plan was asked to keep).
     func run(_ inputs: [String: Tensor], returning names: Set<String>) -> [String: Tensor] {
-        for (name, slot) in inputSlots {
-            _ = buffer(slot).initialize(from: inputs[name]!.data)
+        withInputs(inputs) {
+            for step in steps {
+                let operands = operands(of: step)
+                step.kernel.run(operands, buffer(step.outputSlot))
+            }
+            var result: [String: Tensor] = [:]
+            for name in names {
+                guard let slot = returnable[name] else { continue }
+                result[name] = Tensor(shape: shapes[name]!, data: Array(buffer(slot)))
+            }
+            return result
         }
-        for step in steps {
-            let operands = operands(of: step)
-            step.kernel.run(operands, buffer(step.outputSlot))
-        }
-        var result: [String: Tensor] = [:]
-        for name in names {
-            guard let slot = returnable[name] else { continue }
-            result[name] = Tensor(shape: shapes[name]!, data: Array(buffer(slot)))
-        }
-        return result
     }
 
     /// The fast kernel for an element-wise node, pooling or padding when one fits its shapes;
