@@ -36,7 +36,8 @@ public final class Engine {
     }
 
     /// `kernels`: the fast kernels where they apply (convolutions), or the reference kernels alone
-    /// (the oracle in tests). `threads`: how many threads the fast kernels may use (default: all cores).
+    /// (the oracle in tests). `threads`: how many threads the fast kernels may use (default, and at
+    /// most: all cores; the workers spin between layers, and more of them than cores only contend).
     ///
     /// The engine packs the fast kernels' weights here, once, and drops each weight constant as
     /// soon as nothing else reads it; pass a graph nothing else holds (`Engine(graph: consume g)`)
@@ -44,7 +45,8 @@ public final class Engine {
     public init(graph: consuming Graph, kernels: KernelChoice = .fast, threads: Int? = nil) throws(InferenceError) {
         do { try graph.validate() } catch { throw .invalidGraph(error) }
         self.kernels = kernels
-        self.threads = max(1, threads ?? ProcessInfo.processInfo.activeProcessorCount)
+        let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        self.threads = min(max(1, threads ?? cores), cores)
         constantShapes = graph.constants.mapValues(\.shape)
         var prepared: [Int: PreparedWeights] = [:]
         if kernels == .fast {

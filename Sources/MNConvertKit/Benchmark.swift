@@ -42,8 +42,8 @@ public enum Benchmark {
         let shapes = (try? engine.shapes(for: runner.mapValues(\.shape))) ?? [:]
         let multAdds = graph.nodes.reduce(0) { $0 + Self.multAdds(of: $1, in: graph, shapes: shapes) }
         let gflops = 2 * Double(multAdds) / (median / 1e3) / 1e9
-        let peak = Self.peak(threads: threads)
-        return Result(medianMs: median, minMs: times.first ?? 0, maxMs: times.last ?? 0, runs: runs, threads: threads,
+        let peak = Self.peak(threads: engine.threads)
+        return Result(medianMs: median, minMs: times.first ?? 0, maxMs: times.last ?? 0, runs: runs, threads: engine.threads,
                       multAdds: multAdds, gflops: gflops, peakGflops: peak, percentOfPeak: 100 * gflops / peak)
     }
 

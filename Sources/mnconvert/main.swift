@@ -50,7 +50,7 @@ struct VerificationOptions: ParsableArguments {
 
 /// How much of the machine the inference core may use, wherever it runs.
 struct CoreOptions: ParsableArguments {
-    @Option(help: "Threads the kernels may use (default: all cores).")
+    @Option(help: "Threads the kernels may use (default, and at most: all cores).")
     var threads: Int?
 
     func validate() throws {
@@ -299,7 +299,8 @@ struct Bench: ParsableCommand {
     }
 
     func run() throws {
-        let threads = core.threads ?? ProcessInfo.processInfo.activeProcessorCount
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        let threads = min(core.threads ?? cores, cores)
         if perLayer {
             do {
                 let layers = try Benchmark.perLayer(model, threads: threads, runs: runs, options: nodes.selection)
