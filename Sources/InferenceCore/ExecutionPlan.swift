@@ -189,6 +189,21 @@ final class ExecutionPlan {
     /// copied into the arena.
     private var external: [Int: UnsafeBufferPointer<Float>] = [:]
 
+    /// Each step's operand views and output view, made once: a run passes them as they are,
+    /// after pointing the views of graph inputs at the caller's tensors.
+    private lazy var views: [(operands: [UnsafeBufferPointer<Float>], output: UnsafeMutableBufferPointer<Float>)] =
+        steps.map { step in
+            (step.inputSlots.map { $0 < 0 || slotOffsets[$0] < 0 ? UnsafeBufferPointer(start: nil, count: 0) : UnsafeBufferPointer(buffer($0)) },
+             buffer(step.outputSlot))
+        }
+    /// Where graph inputs appear among the steps' operands: (step, operand, slot).
+    private lazy var externalOperands: [(step: Int, operand: Int, slot: Int)] =
+        steps.indices.flatMap { index in
+            steps[index].inputSlots.enumerated().compactMap { operand, slot in
+                slot >= 0 && slotOffsets[slot] < 0 ? (index, operand, slot) : nil
+            }
+        }
+
     /// A slot's values: its range of the arena, or the caller's tensor for a graph input (read
     /// only: no step writes an input slot).
     func buffer(_ slot: Int) -> UnsafeMutableBufferPointer<Float> {
@@ -196,15 +211,14 @@ final class ExecutionPlan {
         return UnsafeMutableBufferPointer(rebasing: arena[slotOffsets[slot]..<(slotOffsets[slot] + slotSizes[slot])])
     }
 
-    /// Read-only views of a step's input slots (empty for an absent optional input).
-    private func operands(of step: Step) -> [UnsafeBufferPointer<Float>] {
-        step.inputSlots.map { $0 < 0 ? UnsafeBufferPointer(start: nil, count: 0) : UnsafeBufferPointer(buffer($0)) }
-    }
-
-    /// Runs `body` with the graph inputs' slots pointing at `inputs`' storage.
+    /// Runs `body` with the graph inputs' slots, and the operand views that read them, pointing
+    /// at `inputs`' storage.
     private func withInputs<R>(_ inputs: [String: Tensor], _ body: () -> R) -> R {
         func bind(_ index: Int) -> R {
-            guard index < inputSlots.count else { return body() }
+            guard index < inputSlots.count else {
+                for (step, operand, slot) in externalOperands { views[step].operands[operand] = external[slot]! }
+                return body()
+            }
             let (name, slot) = inputSlots[index]
             return inputs[name]!.data.withUnsafeBufferPointer { values in
                 external[slot] = values
@@ -218,23 +232,19 @@ final class ExecutionPlan {
     /// Runs every step once on `inputs`, returning each step's wall time in ms.
     func timeSteps(_ inputs: [String: Tensor]) -> [Double] {
         withInputs(inputs) {
-            steps.map { step in
-                let operands = operands(of: step)
+            steps.indices.map { index in
                 let start = DispatchTime.now().uptimeNanoseconds
-                step.kernel.run(operands, buffer(step.outputSlot))
+                steps[index].kernel.run(views[index].operands, views[index].output)
                 return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
             }
         }
     }
 
     /// Runs every step on `inputs` and copies out the values named in `names` (graph outputs or
-    /// values the plan was asked to keep).
+    /// values the plan was asked to keep). Allocates nothing but the returned tensors.
     func run(_ inputs: [String: Tensor], returning names: Set<String>) -> [String: Tensor] {
         withInputs(inputs) {
-            for step in steps {
-                let operands = operands(of: step)
-                step.kernel.run(operands, buffer(step.outputSlot))
-            }
+            for index in steps.indices { steps[index].kernel.run(views[index].operands, views[index].output) }
             var result: [String: Tensor] = [:]
             for name in names {
                 guard let slot = returnable[name] else { continue }
