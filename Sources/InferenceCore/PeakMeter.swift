@@ -3,7 +3,7 @@ import Dispatch
 /// Measures the machine's fp32 FMA throughput the way the kernels use it (SIMD16 FMAs with
 /// independent accumulators), so benchmarks can report a percentage of what is really available.
 public enum PeakMeter {
-    /// GFLOP/s (two per FMA) on `threads` threads, from a loop of about `seconds`.
+    /// GFLOP/s (two per FMA) on `threads` threads, from `iterations` steps of six FMAs on each.
     public static func measure(threads: Int, iterations: Int = 4_000_000) -> Double {
         let start = DispatchTime.now().uptimeNanoseconds
         let sink = SendablePointer(base: UnsafeMutablePointer<Float>.allocate(capacity: max(threads, 1)))

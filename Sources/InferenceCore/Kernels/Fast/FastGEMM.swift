@@ -1,3 +1,5 @@
+import MobileNetIR
+
 /// Weights of a GEMM `C[r, o] = act(sum_k A[r, k] * W[o, k] + bias[o])`, packed once, when an
 /// engine is made, into panels of 16 output columns:
 /// `packed[(panel * K + k) * 16 + j] = W[panel * 16 + j, k]`, zero past `O`; `bias` is padded the
@@ -9,16 +11,16 @@ struct PackedPanels: @unchecked Sendable {
     let packed: UnsafeMutableBufferPointer<Float>
     let bias: UnsafeMutableBufferPointer<Float>
 
-    /// `weight(o, k)` gives `W[o, k]`; `bias` has `O` entries or is empty.
-    init(outputs: Int, depth: Int, bias: [Float], weight: (Int, Int) -> Float) {
+    /// `weight` is `W`, `[O, K]` row-major; `bias` has `O` entries or is empty.
+    init(weight: [Float], outputs: Int, bias: [Float]) {
         self.outputs = outputs
-        self.depth = depth
+        depth = weight.count / max(outputs, 1)
         panels = (outputs + Self.width - 1) / Self.width
         packed = .allocateAligned(capacity: panels * depth * Self.width)
         packed.initialize(repeating: 0)
         for o in 0..<outputs {
             let base = (o / Self.width) * depth * Self.width + o % Self.width
-            for k in 0..<depth { packed[base + k * Self.width] = weight(o, k) }
+            for k in 0..<depth { packed[base + k * Self.width] = weight[o * depth + k] }
         }
         self.bias = .allocateAligned(capacity: panels * Self.width)
         self.bias.initialize(repeating: 0)
@@ -35,7 +37,12 @@ struct PackedPanels: @unchecked Sendable {
 final class GEMMWeights: @unchecked Sendable {
     let panels: PackedPanels
 
-    init(_ panels: PackedPanels) { self.panels = panels }
+    /// Packs `weight`, whose first axis is the outputs and whose other axes, flattened row-major,
+    /// are the GEMM's depth: `[O, K]` (dense), `[O, C, 1, 1]` (pointwise), `[O, C, kH, kW]`
+    /// (im2col, whose patch rows have the same order).
+    init(weight: Tensor, bias: Tensor?) {
+        panels = PackedPanels(weight: weight.data, outputs: weight.shape[0], bias: bias?.data ?? [])
+    }
 
     deinit { panels.deallocate() }
 }
@@ -44,8 +51,8 @@ final class GEMMWeights: @unchecked Sendable {
 /// `lda` floats apart (an NHWC activation's positions by channels, or im2col patches), `C` is
 /// `[R, O]` with rows `ldc` floats apart. A 6 x 16 tile of `C` stays in registers (twelve ymm
 /// accumulators with AVX2) while `K` streams: each step broadcasts six `A` values against two
-/// vectors of the panel. Rows are walked in blocks of about 96 KiB of `A`, so a block stays in
-/// the L2 cache while every panel passes over it.
+/// vectors of the panel. `K` is taken in slices of `depthBlock` and rows in blocks of about
+/// 256 KiB of `A` (`rowBlock`), so a panel slice stays in L1 and a block of `A` in L2.
 enum FastGEMM {
     static let rowsPerTile = 6
 

@@ -30,14 +30,6 @@ final class FastIm2colConv: PreparedKernel, @unchecked Sendable {
         patches = .allocateAligned(capacity: oh * ow * depth)
     }
 
-    /// Packs `[O, C, kH, kW]` weights as `[O, C * kH * kW]`: the order of a patch row.
-    static func pack(weight: Tensor, bias: Tensor?) -> GEMMWeights {
-        let depth = weight.shape[1] * weight.shape[2] * weight.shape[3]
-        return weight.data.withUnsafeBufferPointer { data in
-            GEMMWeights(PackedPanels(outputs: weight.shape[0], depth: depth, bias: bias?.data ?? []) { o, k in data[o * depth + k] })
-        }
-    }
-
     deinit { patches.deallocate() }
 
     func run(_ inputs: [UnsafeBufferPointer<Float>], _ output: UnsafeMutableBufferPointer<Float>) {
@@ -61,7 +53,6 @@ final class FastIm2colConv: PreparedKernel, @unchecked Sendable {
         let (depth, channels, h, w, kh, kw) = (weights.panels.depth, channels, h, w, kh, kw)
         let (sy, sx, dy, dx, top, left) = (stride[0], stride[1], dilation[0], dilation[1], pads[0], pads[1])
         let rowStart = patches.baseAddress! + oy &* ow &* depth
-        var target = rowStart
         let iy0 = oy &* sy &- top
         // The stem's case (three neighbours of an input row per patch row, all rows inside): one
         // pass per (channel, kernel row) along the output row, so the input is read in order.
@@ -92,9 +83,8 @@ final class FastIm2colConv: PreparedKernel, @unchecked Sendable {
                 }
             }
         }
-        for ox in 0..<ow {
-            target = rowStart + ox &* depth
-            if fast.contains(ox) { continue }
+        for ox in 0..<ow where !fast.contains(ox) {
+            var target = rowStart + ox &* depth
             let ix0 = ox &* sx &- left
             let inside = ix0 >= 0 && ix0 &+ (kw &- 1) &* dx < w
             for c in 0..<channels {

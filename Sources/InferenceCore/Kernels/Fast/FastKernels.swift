@@ -20,7 +20,7 @@ enum PreparedWeights: @unchecked Sendable {
             bias = b
         }
         if isDense {
-            return weight.rank == 2 ? .dense(FastPointwiseConv.pack(weight: weight, bias: bias)) : nil
+            return weight.rank == 2 ? .dense(GEMMWeights(weight: weight, bias: bias)) : nil
         }
         guard case .conv2d(let conv) = node.op, weight.rank == 4 else { return nil }
         if FastDepthwiseConv.handles(conv, weight: weight.shape) {
@@ -30,8 +30,8 @@ enum PreparedWeights: @unchecked Sendable {
         // A 1x1 stride-1 convolution pads nothing whatever the input size, unless told to.
         let pointwise = weight.shape[2] == 1 && weight.shape[3] == 1 && conv.stride == [1, 1]
             && conv.padding.resolved(inputSize: [1, 1], kernel: [1, 1], stride: [1, 1], dilation: [1, 1]) == [0, 0, 0, 0]
-        if pointwise { return .pointwise(FastPointwiseConv.pack(weight: weight, bias: bias)) }
-        return .im2col(FastIm2colConv.pack(weight: weight, bias: bias), kernel: [weight.shape[2], weight.shape[3]])
+        if pointwise { return .pointwise(GEMMWeights(weight: weight, bias: bias)) }
+        return .im2col(GEMMWeights(weight: weight, bias: bias), kernel: [weight.shape[2], weight.shape[3]])
     }
 
     /// The node's fast kernel for these shapes (`input` is the first operand's).

@@ -18,14 +18,6 @@ final class FastPointwiseConv: PreparedKernel, @unchecked Sendable {
         self.threads = threads
     }
 
-    /// Packs `[O, C, 1, 1]` weights.
-    static func pack(weight: Tensor, bias: Tensor?) -> GEMMWeights {
-        let depth = weight.shape[1]
-        return weight.data.withUnsafeBufferPointer { w in
-            GEMMWeights(PackedPanels(outputs: weight.shape[0], depth: depth, bias: bias?.data ?? []) { o, k in w[o * depth + k] })
-        }
-    }
-
     func run(_ inputs: [UnsafeBufferPointer<Float>], _ output: UnsafeMutableBufferPointer<Float>) {
         let w = weights.panels
         FastGEMM.run(w, a: inputs[0].baseAddress!, lda: w.depth, rows: rows, c: output.baseAddress!,
