@@ -76,38 +76,42 @@ final class ExecutionPlan {
             }
             let held = homes[name]!
             if let slot = held[order] { return slot }
-            let (other, source) = held.first!
+            let source = held.values.first!
             guard ActivationOrder.differ(for: shapes[name]!) else { return source }
             let slot = newSlot(name)
-            precondition(other != order)
             steps.append(Step(kernel: LayoutConversion(shape: shapes[name]!, to: order), inputSlots: [source], outputSlot: slot, node: node))
             homes[name]![order] = slot
             return slot
         }
 
         var producer: [String: Int] = [:]
-        var outputOrders: [Int: ActivationOrder] = [:]
         for (index, node) in graph.nodes.enumerated() {
             let operandShapes = node.inputs.map { $0.isEmpty ? [] : shapes[$0]! }
             let kernel: any PreparedKernel
             let slots: [Int]
+            var outputOrder: ActivationOrder
             if let weights = prepared[index] {
                 // Fast kernels read their first input; their weights are packed already.
                 kernel = weights.kernel(for: node, input: operandShapes[0], output: shapes[node.output]!, threads: threads)
                 slots = [operand(node.inputs[0], kernel.inputOrder, node: index)]
+                outputOrder = kernel.outputOrder
             } else {
                 let fast = kernels == .fast
                     ? Self.fastElementwiseKernel(for: node, shapes: operandShapes, output: shapes[node.output]!, constants: graph.constants)
                     : nil
                 if let fast { kernel = fast } else { kernel = try Self.referenceKernel(for: node, shapes: operandShapes, output: shapes[node.output]!) }
-                // An order-preserving kernel takes its activation as held (channels-last first).
-                let held = node.inputs.lazy.compactMap { homes[$0] }.first
-                let order = kernel.preservesOrder ? (held?[.channelsLast] != nil ? .channelsLast : .channelsFirst) : kernel.inputOrder
+                var order = kernel.inputOrder
+                outputOrder = kernel.outputOrder
+                if kernel.preservesOrder {
+                    // It takes its activation (not a constant) as held, channels-last if it can.
+                    let held = node.inputs.lazy.filter { graph.constants[$0] == nil }.compactMap { homes[$0] }.first
+                    order = held?[.channelsLast] != nil ? .channelsLast : .channelsFirst
+                    outputOrder = order
+                }
                 slots = node.inputs.map { operand($0, order, node: index) }
-                outputOrders[index] = kernel.preservesOrder ? order : kernel.outputOrder
             }
             let output = newSlot(node.output)
-            homes[node.output] = [outputOrders[index] ?? kernel.outputOrder: output]
+            homes[node.output] = [outputOrder: output]
             producer[node.output] = index
             steps.append(Step(kernel: kernel, inputSlots: slots, outputSlot: output, node: index))
         }
@@ -148,8 +152,10 @@ final class ExecutionPlan {
         var offsets = [Int](repeating: -1, count: sizes.count)
         var free: [Range<Int>] = []
         var end = 0
+        // Ranges are whole 64-byte lines.
+        func span(_ slot: Int) -> Int { max(16, (sizes[slot] + 15) / 16 * 16) }
         func allocate(_ slot: Int) throws(InferenceError) {
-            let size = max(16, (sizes[slot] + 15) / 16 * 16)
+            let size = span(slot)
             if let best = free.indices.filter({ free[$0].count >= size }).min(by: { free[$0].count < free[$1].count }) {
                 offsets[slot] = free[best].lowerBound
                 free[best] = (free[best].lowerBound + size)..<free[best].upperBound
@@ -161,8 +167,7 @@ final class ExecutionPlan {
             }
         }
         func release(_ slot: Int) {
-            let size = max(16, (sizes[slot] + 15) / 16 * 16)
-            free.append(offsets[slot]..<(offsets[slot] + size))
+            free.append(offsets[slot]..<(offsets[slot] + span(slot)))
             free.sort { $0.lowerBound < $1.lowerBound }
             var merged: [Range<Int>] = []
             for range in free {
@@ -174,55 +179,42 @@ final class ExecutionPlan {
             }
             free = merged
         }
-        for slot in permanent.sorted() { try allocate(slot) }
-        for slot in live.sorted() where !permanent.contains(slot) { try allocate(slot) }
+        for slot in permanent.union(live).sorted() { try allocate(slot) }
+        let kept = permanent.union(live).union(external)
         for (index, step) in steps.enumerated() {
             if offsets[step.outputSlot] < 0 { try allocate(step.outputSlot) }
             var done = Set(step.inputSlots.filter { $0 >= 0 && lastRead[$0] == index })
             if lastRead[step.outputSlot] < index { done.insert(step.outputSlot) }  // never read
-            for slot in done.sorted() where !permanent.contains(slot) && !live.contains(slot) && !external.contains(slot) { release(slot) }
+            for slot in done.subtracting(kept).sorted() { release(slot) }
         }
         return offsets
     }
 
-    /// The caller's input tensors during a run, by slot: inputs are read where they are, not
-    /// copied into the arena.
-    private var external: [Int: UnsafeBufferPointer<Float>] = [:]
-
     /// Each step's operand views and output view, made once: a run passes them as they are,
-    /// after pointing the views of graph inputs at the caller's tensors.
+    /// after pointing the views of graph inputs (not in the arena) at the caller's tensors.
     private lazy var views: [(operands: [UnsafeBufferPointer<Float>], output: UnsafeMutableBufferPointer<Float>)] =
         steps.map { step in
             (step.inputSlots.map { $0 < 0 || slotOffsets[$0] < 0 ? UnsafeBufferPointer(start: nil, count: 0) : UnsafeBufferPointer(buffer($0)) },
              buffer(step.outputSlot))
         }
-    /// Where graph inputs appear among the steps' operands: (step, operand, slot).
-    private lazy var externalOperands: [(step: Int, operand: Int, slot: Int)] =
+    /// Where each graph input appears among the steps' operands, in `inputSlots` order.
+    private lazy var inputOperands: [[(step: Int, operand: Int)]] = inputSlots.map { _, slot in
         steps.indices.flatMap { index in
-            steps[index].inputSlots.enumerated().compactMap { operand, slot in
-                slot >= 0 && slotOffsets[slot] < 0 ? (index, operand, slot) : nil
-            }
+            steps[index].inputSlots.indices.filter { steps[index].inputSlots[$0] == slot }.map { (index, $0) }
         }
-
-    /// A slot's values: its range of the arena, or the caller's tensor for a graph input (read
-    /// only: no step writes an input slot).
-    func buffer(_ slot: Int) -> UnsafeMutableBufferPointer<Float> {
-        guard slotOffsets[slot] >= 0 else { return UnsafeMutableBufferPointer(mutating: external[slot]!) }
-        return UnsafeMutableBufferPointer(rebasing: arena[slotOffsets[slot]..<(slotOffsets[slot] + slotSizes[slot])])
     }
 
-    /// Runs `body` with the graph inputs' slots, and the operand views that read them, pointing
-    /// at `inputs`' storage.
+    /// A slot's range of the arena (graph inputs have none).
+    func buffer(_ slot: Int) -> UnsafeMutableBufferPointer<Float> {
+        UnsafeMutableBufferPointer(rebasing: arena[slotOffsets[slot]..<(slotOffsets[slot] + slotSizes[slot])])
+    }
+
+    /// Runs `body` with the operand views of graph inputs pointing at `inputs`' storage.
     private func withInputs<R>(_ inputs: [String: Tensor], _ body: () -> R) -> R {
         func bind(_ index: Int) -> R {
-            guard index < inputSlots.count else {
-                for (step, operand, slot) in externalOperands { views[step].operands[operand] = external[slot]! }
-                return body()
-            }
-            let (name, slot) = inputSlots[index]
-            return inputs[name]!.data.withUnsafeBufferPointer { values in
-                external[slot] = values
-                defer { external[slot] = nil }
+            guard index < inputSlots.count else { return body() }
+            return inputs[inputSlots[index].name]!.data.withUnsafeBufferPointer { values in
+                for (step, operand) in inputOperands[index] { views[step].operands[operand] = values }
                 return bind(index + 1)
             }
         }
@@ -248,7 +240,8 @@ final class ExecutionPlan {
             var result: [String: Tensor] = [:]
             for name in names {
                 guard let slot = returnable[name] else { continue }
-                result[name] = Tensor(shape: shapes[name]!, data: Array(buffer(slot)))
+                // A graph input returned as it is (an output or captured value) is the caller's own.
+                result[name] = slotOffsets[slot] < 0 ? inputs[name]! : Tensor(shape: shapes[name]!, data: Array(buffer(slot)))
             }
             return result
         }
