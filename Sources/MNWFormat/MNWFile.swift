@@ -19,12 +19,9 @@ public enum MNWFile {
     /// The file's bytes. The same graph always gives the same bytes.
     public static func serialize(_ graph: Graph) throws(MNWError) -> [UInt8] {
         let plan = try FilePlan(graph)
-        var file = plan.prefix
+        var file: [UInt8] = []
         file.reserveCapacity(plan.size)
-        for entry in plan.tensors {
-            file.append(contentsOf: [UInt8](repeating: 0, count: entry.padding))
-            withLittleEndianBytes(entry.tensor.data) { file.append(contentsOf: $0) }
-        }
+        plan.emit { file.append(contentsOf: $0) }
         return file
     }
 
@@ -35,13 +32,7 @@ public enum MNWFile {
     @discardableResult
     public static func write(_ graph: Graph, to path: String) throws(MNWError) -> Int {
         let plan = try FilePlan(graph)
-        try AtomicFile.write(to: path) { output in
-            output.write(plan.prefix)
-            for entry in plan.tensors {
-                output.write([UInt8](repeating: 0, count: entry.padding))
-                withLittleEndianBytes(entry.tensor.data) { output.write($0) }
-            }
-        }
+        try AtomicFile.write(to: path) { output in plan.emit(output.write) }
         return plan.size
     }
 
@@ -105,6 +96,16 @@ public enum MNWFile {
             size = prefix.count + dataSize
         }
 
+        /// Hands the file's bytes to `write` in order: the prefix, then each tensor after its
+        /// padding, straight from the tensor's array.
+        func emit(_ write: (UnsafeRawBufferPointer) -> Void) {
+            prefix.withUnsafeBytes(write)
+            for entry in tensors {
+                [UInt8](repeating: 0, count: entry.padding).withUnsafeBytes(write)
+                withLittleEndianBytes(entry.tensor.data, write)
+            }
+        }
+
         /// Each tensor's CRC-32, tensors spread over the cores (a 1.0-224 model is 17 MB to check).
         static func checksums(_ tensors: [Tensor]) -> [UInt32] {
             let results = UnsafeMutableBufferPointer<UInt32>.allocate(capacity: tensors.count)
@@ -127,20 +128,12 @@ public enum MNWFile {
     }
 
     /// Whether `bytes` start with the `.mnw` magic.
-    public static func hasMagic(_ bytes: [UInt8]) -> Bool {
-        bytes.count >= magic.count && Array(bytes.prefix(magic.count)) == magic
-    }
-
     static func hasMagic(_ bytes: UnsafeRawBufferPointer) -> Bool {
         bytes.count >= magic.count && bytes.prefix(magic.count).elementsEqual(magic)
     }
 
     public static func deserialize(_ bytes: [UInt8]) throws(MNWError) -> Graph {
-        var result: Result<Graph, MNWError> = .failure(.badMagic)
-        bytes.withUnsafeBytes { raw in
-            do throws(MNWError) { result = .success(try deserialize(raw)) } catch { result = .failure(error) }
-        }
-        return try result.get()
+        try bytes.withBytes { (raw) throws(MNWError) in try deserialize(raw) }
     }
 
     /// Reads a graph from a file's bytes wherever they are (an array, a mapped file).

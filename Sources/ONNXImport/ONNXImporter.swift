@@ -15,11 +15,7 @@ public enum ONNXImporter {
     public static let supportedOpsets = 6...21
 
     public static func importGraph(from bytes: [UInt8]) throws(ONNXImportError) -> Graph {
-        var result: Result<Graph, ONNXImportError> = .failure(.notAModel(detail: "the file is empty"))
-        bytes.withUnsafeBytes { raw in
-            do throws(ONNXImportError) { result = .success(try importGraph(from: raw)) } catch { result = .failure(error) }
-        }
-        return try result.get()
+        try bytes.withBytes { (raw) throws(ONNXImportError) in try importGraph(from: raw) }
     }
 
     /// Imports a model from its bytes wherever they are (an array, a mapped file).

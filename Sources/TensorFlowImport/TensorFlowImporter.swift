@@ -27,11 +27,7 @@ public enum TensorFlowImporter {
     }
 
     public static func importGraph(from bytes: [UInt8], options: Options = .init()) throws(TensorFlowImportError) -> Graph {
-        var result: Result<Graph, TensorFlowImportError> = .failure(.notAGraph(detail: "the file is empty"))
-        bytes.withUnsafeBytes { raw in
-            do throws(TensorFlowImportError) { result = .success(try importGraph(from: raw, options: options)) } catch { result = .failure(error) }
-        }
-        return try result.get()
+        try bytes.withBytes { (raw) throws(TensorFlowImportError) in try importGraph(from: raw, options: options) }
     }
 
     /// Imports a graph from its bytes wherever they are (an array, a mapped file).
