@@ -45,8 +45,7 @@ public final class Engine {
     public init(graph: consuming Graph, kernels: KernelChoice = .fast, threads: Int? = nil) throws(InferenceError) {
         do { try graph.validate() } catch { throw .invalidGraph(error) }
         self.kernels = kernels
-        let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
-        self.threads = min(max(1, threads ?? cores), cores)
+        self.threads = Self.threadCount(threads)
         constantShapes = graph.constants.mapValues(\.shape)
         var prepared: [Int: PreparedWeights] = [:]
         if kernels == .fast {
@@ -64,6 +63,12 @@ public final class Engine {
         }
         self.prepared = prepared
         self.graph = graph
+    }
+
+    /// The threads an engine asked for `requested` uses: all cores by default, and never more.
+    public static func threadCount(_ requested: Int?) -> Int {
+        let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        return min(max(1, requested ?? cores), cores)
     }
 
     /// Runs the graph and returns its outputs by name; `capture` names further values to return

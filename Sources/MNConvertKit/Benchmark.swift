@@ -82,6 +82,9 @@ extension Benchmark {
     /// The machine's measured FMA throughput on `threads` threads, in GFLOP/s.
     public static func peak(threads: Int) -> Double { PeakMeter.measure(threads: threads) }
 
+    /// The threads the core uses when asked for `requested` (nil: all cores; never more).
+    public static func threads(_ requested: Int?) -> Int { Engine.threadCount(requested) }
+
     /// A convolution's or dense layer's mult-adds: its weights times its output positions.
     static func multAdds(of node: Node, in graph: Graph, shapes: [String: [Int]]) -> Int {
         guard let w = node.inputs.count > 1 ? graph.constants[node.inputs[1]] : nil, let out = shapes[node.output] else { return 0 }

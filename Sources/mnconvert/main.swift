@@ -299,8 +299,7 @@ struct Bench: ParsableCommand {
     }
 
     func run() throws {
-        let cores = ProcessInfo.processInfo.activeProcessorCount
-        let threads = min(core.threads ?? cores, cores)
+        let threads = Benchmark.threads(core.threads)
         if perLayer {
             do {
                 let layers = try Benchmark.perLayer(model, threads: threads, runs: runs, options: nodes.selection)
