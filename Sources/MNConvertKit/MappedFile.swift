@@ -1,8 +1,9 @@
 import Foundation
 
 /// A model file mapped read-only into memory: the importers parse the page cache's own pages,
-/// so a model is neither copied into the process nor faulted in page by page (17 MB for a
-/// 1.0-224 model). Unmapped when the last reference goes: keep the `MappedFile` alive
+/// so a model is not copied into the process (17 MB for a 1.0-224 model), and a file that is
+/// only sniffed for its format (Keras files, which the HDF5 library opens by path) is only read
+/// where it is looked at. Unmapped when the last reference goes: keep the `MappedFile` alive
 /// (`withExtendedLifetime`) for as long as `bytes` is read.
 final class MappedFile {
     let bytes: UnsafeRawBufferPointer
@@ -26,7 +27,7 @@ final class MappedFile {
             bytes = UnsafeRawBufferPointer(start: nil, count: 0)
             return
         }
-        guard let address = mmap(nil, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0), address != MAP_FAILED else {
+        guard let address = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), address != MAP_FAILED else {
             throw .input(path: path, message: "cannot be read: \(String(cString: strerror(errno)))")
         }
         mapping = address
