@@ -52,11 +52,12 @@ final class FastKernelTests: XCTestCase {
     }
 
     func testDepthwiseGrid() throws {
+        // Widths 16 and more take the eight-position strips (41 at stride 2 ends in single positions);
         // 37 and 64 take the four-block path; 13 and 37 end in single channels.
         for channels in [1, 5, 8, 13, 37, 64] {
             for multiplier in [1, 2] {
                 for stride in [1, 2] {
-                    for (h, w) in [(1, 1), (5, 7), (9, 9), (16, 16), (23, 30)] {
+                    for (h, w) in [(1, 1), (5, 7), (9, 9), (16, 16), (23, 30), (4, 41)] {
                         for padding in [Padding.sameUpper, .explicit([1, 1, 1, 1]), .explicit([0, 0, 1, 1]), .explicit([0, 0, 0, 0])] {
                             guard h + 2 >= 3 || padding != .explicit([0, 0, 0, 0]) else { continue }
                             if case .explicit(let p) = padding, h + p[0] + p[2] < 3 || w + p[1] + p[3] < 3 { continue }
