@@ -21,7 +21,7 @@ final class ReferenceKernelTests: XCTestCase {
             outputs: ["y"], nodes: [Node(name: "n", op: op, inputs: ["x"] + names, outputs: ["y"])],
             constants: Dictionary(uniqueKeysWithValues: zip(names, constants)),
             metadata: Metadata(sourceFormat: "test", producer: "", sourceInputLayout: nil))
-        return try Engine(graph: graph).run(["x": input])["y"]!
+        return try Engine(graph: graph, kernels: .reference).run(["x": input])["y"]!
     }
 
     /// Direct evaluation of one output element, written independently of the kernel.
