@@ -72,12 +72,17 @@ final class FastKernelTests: XCTestCase {
     }
 
     func testGeneralConvolutionGrid() throws {
-        for (c, o, k) in [(3, 8, 3), (4, 6, 5), (2, 3, 1)] {
+        // Outputs past 16 take two panels; wide rows have windows inside the image (gathered six
+        // at a time) between the patched borders; dilation 2 spreads the gathered offsets.
+        for (c, o, k) in [(3, 8, 3), (4, 6, 5), (2, 3, 1), (3, 32, 3), (3, 20, 3)] {
             for stride in [1, 2] {
-                for (h, w) in [(7, 7), (8, 11), (16, 16)] {
-                    for padding in [Padding.sameUpper, .explicit([1, 2, 0, 1])] {
-                        try compare(Conv2D(stride: [stride, stride], padding: padding, activation: .relu), input: [2, c, h, w],
-                                    weight: [o, c, k, k], bias: stride == 1, label: "conv \(c)->\(o) k \(k) stride \(stride) \(h)x\(w) \(padding)")
+                for (h, w) in [(7, 7), (8, 11), (16, 16), (5, 29)] {
+                    for padding in [Padding.sameUpper, .explicit([1, 2, 0, 1]), .explicit([0, 0, 0, 0])] {
+                        for dilation in [1, 2] where (h - 1 - (k - 1) * dilation) >= 0 {
+                            try compare(Conv2D(stride: [stride, stride], padding: padding, dilation: [dilation, dilation], activation: .relu),
+                                        input: [2, c, h, w], weight: [o, c, k, k], bias: stride == 1,
+                                        label: "conv \(c)->\(o) k \(k) stride \(stride) dilation \(dilation) \(h)x\(w) \(padding)")
+                        }
                     }
                 }
             }

@@ -39,7 +39,7 @@ final class GEMMWeights: @unchecked Sendable {
 
     /// Packs `weight`, whose first axis is the outputs and whose other axes, flattened row-major,
     /// are the GEMM's depth: `[O, K]` (dense), `[O, C, 1, 1]` (pointwise), `[O, C, kH, kW]`
-    /// (im2col, whose patch rows have the same order).
+    /// (a direct convolution, whose gathered rows have the same order).
     init(weight: Tensor, bias: Tensor?) {
         panels = PackedPanels(weight: weight.data, outputs: weight.shape[0], bias: bias?.data ?? [])
     }
@@ -48,7 +48,7 @@ final class GEMMWeights: @unchecked Sendable {
 }
 
 /// The GEMM behind every channels-last convolution and dense layer: `A` is `[R, K]` with rows
-/// `lda` floats apart (an NHWC activation's positions by channels, or im2col patches), `C` is
+/// `lda` floats apart (an NHWC activation's positions by channels, or patches), `C` is
 /// `[R, O]` with rows `ldc` floats apart. A 6 x 16 tile of `C` stays in registers (twelve ymm
 /// accumulators with AVX2) while `K` streams: each step broadcasts six `A` values against two
 /// vectors of the panel. `K` is taken in slices of `depthBlock` and rows in blocks of about
@@ -139,7 +139,9 @@ enum FastGEMM {
     /// tiles of a block pass over it. Passes after the first add to `C`.
     static let depthBlock = 256
 
-    @inline(__always)
+    /// Kept out of line: inlined into the blocking loops, the tile's twelve accumulators may no
+    /// longer all get registers (one spilled to the stack halves the speed).
+    @inline(never)
     static func anyTile(_ w: PackedPanels, panel: Int, depth: Range<Int>, a: UnsafePointer<Float>, lda: Int, rows: Int,
                         c: UnsafeMutablePointer<Float>, ldc: Int, lower: Float, upper: Float) {
         if rows <= 2 {
@@ -147,6 +149,15 @@ enum FastGEMM {
         } else {
             tile(w, panel: panel, depth: depth, a: a, lda: lda, rows: rows, c: c, ldc: ldc, lower: lower, upper: upper)
         }
+    }
+
+    /// A full tile (up to six rows, all of `K`) whose row `n` has depth `k` at
+    /// `a + n * step + offsets[k]`: six output positions of a convolution read straight from
+    /// the image. Out of line for the same reason as `anyTile`.
+    @inline(never)
+    static func gatherTile(_ w: PackedPanels, panel: Int, a: UnsafePointer<Float>, step: Int, offsets: UnsafePointer<Int>, rows: Int,
+                           c: UnsafeMutablePointer<Float>, ldc: Int, lower: Float, upper: Float) {
+        tile(w, panel: panel, depth: 0..<w.depth, a: a, lda: step, rows: rows, c: c, ldc: ldc, lower: lower, upper: upper) { offsets[$0] }
     }
 
     /// A tile of one or two rows (a dense layer at batch 1, the last row of a 7x7 layer): even
@@ -199,9 +210,11 @@ enum FastGEMM {
     /// One tile: `rows` (at most six) rows of `C` by one panel, over `depth` of `K`: the first
     /// slice starts from the bias, later ones from `C`. Missing rows repeat the last one and are
     /// not stored.
+    /// `index` maps a depth to its place in a row of `A` (the identity for a matrix; the GEMM of
+    /// `FastDirectConv` gathers a window's values from the image instead).
     @inline(__always)
     static func tile(_ w: PackedPanels, panel: Int, depth: Range<Int>, a: UnsafePointer<Float>, lda: Int, rows: Int,
-                     c: UnsafeMutablePointer<Float>, ldc: Int, lower: Float, upper: Float) {
+                     c: UnsafeMutablePointer<Float>, ldc: Int, lower: Float, upper: Float, index: (Int) -> Int = { $0 }) {
         let k = w.depth
         let a0 = a, a1 = a + min(1, rows &- 1) &* lda, a2 = a + min(2, rows &- 1) &* lda
         let a3 = a + min(3, rows &- 1) &* lda, a4 = a + min(4, rows &- 1) &* lda, a5 = a + min(5, rows &- 1) &* lda
@@ -225,17 +238,18 @@ enum FastGEMM {
         var i = depth.lowerBound
         while i < depth.upperBound {
             let w0 = b.loadUnaligned(as: SIMD8<Float>.self), w1 = b.loadUnaligned(fromByteOffset: 32, as: SIMD8<Float>.self)
-            var s = SIMD8<Float>(repeating: a0[i])
+            let x = index(i)
+            var s = SIMD8<Float>(repeating: a0[x])
             c00 = c00.addingProduct(s, w0); c01 = c01.addingProduct(s, w1)
-            s = SIMD8<Float>(repeating: a1[i])
+            s = SIMD8<Float>(repeating: a1[x])
             c10 = c10.addingProduct(s, w0); c11 = c11.addingProduct(s, w1)
-            s = SIMD8<Float>(repeating: a2[i])
+            s = SIMD8<Float>(repeating: a2[x])
             c20 = c20.addingProduct(s, w0); c21 = c21.addingProduct(s, w1)
-            s = SIMD8<Float>(repeating: a3[i])
+            s = SIMD8<Float>(repeating: a3[x])
             c30 = c30.addingProduct(s, w0); c31 = c31.addingProduct(s, w1)
-            s = SIMD8<Float>(repeating: a4[i])
+            s = SIMD8<Float>(repeating: a4[x])
             c40 = c40.addingProduct(s, w0); c41 = c41.addingProduct(s, w1)
-            s = SIMD8<Float>(repeating: a5[i])
+            s = SIMD8<Float>(repeating: a5[x])
             c50 = c50.addingProduct(s, w0); c51 = c51.addingProduct(s, w1)
             b += 64
             i &+= 1

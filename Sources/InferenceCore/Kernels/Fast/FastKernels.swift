@@ -5,7 +5,7 @@ import MobileNetIR
 /// shapes) then builds its kernels on the same prepared weights.
 enum PreparedWeights: @unchecked Sendable {
     case pointwise(GEMMWeights)
-    case im2col(GEMMWeights, kernel: [Int])
+    case direct(GEMMWeights, kernel: [Int])
     case depthwise(DepthwiseWeights)
     case dense(GEMMWeights)
 
@@ -31,7 +31,7 @@ enum PreparedWeights: @unchecked Sendable {
         let pointwise = weight.shape[2] == 1 && weight.shape[3] == 1 && conv.stride == [1, 1]
             && conv.padding.resolved(inputSize: [1, 1], kernel: [1, 1], stride: [1, 1], dilation: [1, 1]) == [0, 0, 0, 0]
         if pointwise { return .pointwise(GEMMWeights(weight: weight, bias: bias)) }
-        return .im2col(GEMMWeights(weight: weight, bias: bias), kernel: [weight.shape[2], weight.shape[3]])
+        return .direct(GEMMWeights(weight: weight, bias: bias), kernel: [weight.shape[2], weight.shape[3]])
     }
 
     /// The node's fast kernel for these shapes (`input` is the first operand's).
@@ -41,9 +41,9 @@ enum PreparedWeights: @unchecked Sendable {
         case .pointwise(let weights):
             guard case .conv2d(let conv) = node.op else { preconditionFailure("pointwise weights on \(node.op.name)") }
             return FastPointwiseConv(input: input, weights: weights, activation: conv.activation, threads: threads)
-        case .im2col(let weights, let kernel):
-            guard case .conv2d(let conv) = node.op else { preconditionFailure("im2col weights on \(node.op.name)") }
-            return FastIm2colConv(input: input, output: output, kernel: kernel, weights: weights, conv: conv, threads: threads)
+        case .direct(let weights, let kernel):
+            guard case .conv2d(let conv) = node.op else { preconditionFailure("direct convolution weights on \(node.op.name)") }
+            return FastDirectConv(input: input, output: output, kernel: kernel, weights: weights, conv: conv, threads: threads)
         case .depthwise(let weights):
             guard case .conv2d(let conv) = node.op else { preconditionFailure("depthwise weights on \(node.op.name)") }
             return FastDepthwiseConv(input: input, output: output, weights: weights, conv: conv, threads: threads)
