@@ -90,7 +90,9 @@ final class FastKernelTests: XCTestCase {
     }
 
     func testDenseGrid() throws {
-        for (k, o) in [(7, 3), (64, 16), (300, 37)] {
+        // One row takes the panels four at a time: 50 outputs end inside the fourth panel, 300
+        // outputs leave panels over, and 1100 x 300 is large enough to split across two threads.
+        for (k, o) in [(7, 3), (64, 16), (300, 37), (33, 50), (1100, 300)] {
             for rows in [1, 5, 13] {
                 let graph = Graph(inputs: [GraphInput(name: "x", shape: [rows, k], layout: nil)], outputs: ["y"],
                                   nodes: [Node(name: "fc", op: .dense, inputs: ["x", "w", "b"], outputs: ["y"])],

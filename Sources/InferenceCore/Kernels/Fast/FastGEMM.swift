@@ -96,8 +96,20 @@ enum FastGEMM {
 
     static func run(_ w: PackedPanels, a: UnsafePointer<Float>, lda: Int, rows: Range<Int>, panels: Range<Int>,
                     c: UnsafeMutablePointer<Float>, ldc: Int, lower: Float, upper: Float) {
-        // A single row tile (a dense layer at batch 1) reuses nothing from L1: it reads the
-        // panels whole, as one stream.
+        // One row (a dense layer at batch 1) reuses no weight: it streams them, four panels at once.
+        if rows.count == 1 {
+            var panel = panels.lowerBound
+            while panel &+ 4 <= panels.upperBound {
+                rowTile(w, panels: panel, a: a + rows.lowerBound &* lda, c: c + rows.lowerBound &* ldc, lower: lower, upper: upper)
+                panel &+= 4
+            }
+            for panel in panel..<panels.upperBound {
+                anyTile(w, panel: panel, depth: 0..<w.depth, a: a + rows.lowerBound &* lda, lda: lda, rows: 1,
+                        c: c + rows.lowerBound &* ldc, ldc: ldc, lower: lower, upper: upper)
+            }
+            return
+        }
+        // A single row tile reuses nothing from L1: it reads the panels whole.
         let slice = rows.count <= rowsPerTile ? w.depth : depthBlock
         let block = rowBlock(rows: rows.count, depth: min(w.depth, slice))
         var start = rows.lowerBound
@@ -159,6 +171,41 @@ enum FastGEMM {
     static func gatherTile(_ w: PackedPanels, panel: Int, a: UnsafePointer<Float>, step: Int, offsets: UnsafePointer<Int>, rows: Int,
                            c: UnsafeMutablePointer<Float>, ldc: Int, lower: Float, upper: Float) {
         tile(w, panel: panel, depth: 0..<w.depth, a: a, lda: step, rows: rows, c: c, ldc: ldc, lower: lower, upper: upper) { offsets[$0] }
+    }
+
+    /// One row of `C` by the four panels from `first` on, over all of `K`: a dense layer at
+    /// batch 1 is a stream of weights, and four streams keep more of them in flight from memory
+    /// than one (eight FMA chains, one broadcast per depth).
+    @inline(never)
+    static func rowTile(_ w: PackedPanels, panels first: Int, a: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
+                        lower: Float, upper: Float) {
+        typealias V = SIMD8<Float>
+        let span = w.depth &* 64
+        var b = UnsafeRawPointer(w.packed.baseAddress! + first &* w.depth &* 16)
+        let bias = UnsafeRawPointer(w.bias.baseAddress! + first &* 16)
+        var c00 = bias.loadUnaligned(as: V.self), c01 = bias.loadUnaligned(fromByteOffset: 32, as: V.self)
+        var c10 = bias.loadUnaligned(fromByteOffset: 64, as: V.self), c11 = bias.loadUnaligned(fromByteOffset: 96, as: V.self)
+        var c20 = bias.loadUnaligned(fromByteOffset: 128, as: V.self), c21 = bias.loadUnaligned(fromByteOffset: 160, as: V.self)
+        var c30 = bias.loadUnaligned(fromByteOffset: 192, as: V.self), c31 = bias.loadUnaligned(fromByteOffset: 224, as: V.self)
+        for i in 0..<w.depth {
+            let s = V(repeating: a[i])
+            c00 = c00.addingProduct(s, b.loadUnaligned(as: V.self))
+            c01 = c01.addingProduct(s, b.loadUnaligned(fromByteOffset: 32, as: V.self))
+            c10 = c10.addingProduct(s, b.loadUnaligned(fromByteOffset: span, as: V.self))
+            c11 = c11.addingProduct(s, b.loadUnaligned(fromByteOffset: span &+ 32, as: V.self))
+            c20 = c20.addingProduct(s, b.loadUnaligned(fromByteOffset: 2 &* span, as: V.self))
+            c21 = c21.addingProduct(s, b.loadUnaligned(fromByteOffset: 2 &* span &+ 32, as: V.self))
+            c30 = c30.addingProduct(s, b.loadUnaligned(fromByteOffset: 3 &* span, as: V.self))
+            c31 = c31.addingProduct(s, b.loadUnaligned(fromByteOffset: 3 &* span &+ 32, as: V.self))
+            b += 64
+        }
+        let lo = V(repeating: lower), hi = V(repeating: upper)
+        let out = c + first &* 16
+        let columns = min(64, w.outputs &- first &* 16)
+        store(c00, c01, out, columns: min(16, columns), lo: lo, hi: hi)
+        store(c10, c11, out + 16, columns: min(16, columns &- 16), lo: lo, hi: hi)
+        store(c20, c21, out + 32, columns: min(16, columns &- 32), lo: lo, hi: hi)
+        store(c30, c31, out + 48, columns: columns &- 48, lo: lo, hi: hi)
     }
 
     /// A tile of one or two rows (a dense layer at batch 1, the last row of a 7x7 layer): even
