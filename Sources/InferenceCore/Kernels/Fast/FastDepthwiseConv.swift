@@ -2,9 +2,9 @@ import MobileNetIR
 
 /// 3x3 depthwise convolution (groups = channels, one output channel per input channel), stride 1
 /// or 2, any four-sided padding, with bias and activation fused; channels-last, so eight channels
-/// go through SIMD together with every load contiguous. At stride 1, eight output positions of a
-/// row inside the image go together (`strip`), each input loaded once for all the outputs it
-/// reaches; elsewhere each position finds its nine taps' inputs first (a tap in the padding reads
+/// go through SIMD together with every load contiguous. At stride 1 (and stride 2 under 32
+/// channels), eight output positions of a row inside the image go together (`strip`), each
+/// input loaded once for all the outputs it reaches; elsewhere each position finds its nine taps' inputs first (a tap in the padding reads
 /// a row of zeros, so borders need no other code) and runs across the channels. Threads split
 /// output rows.
 final class FastDepthwiseConv: PreparedKernel, @unchecked Sendable {
@@ -60,8 +60,12 @@ final class FastDepthwiseConv: PreparedKernel, @unchecked Sendable {
         let inside = first..<max(first, min(ow, w &- 3 &+ left >= 0 ? (w &- 3 &+ left) / stride &+ 1 : 0))
         var ox = 0
         while ox < ow {
-            if stride == 1 && inside.contains(ox) && ox &+ 8 <= inside.upperBound {
-                strip(rows, column: ox &- left, out + ox &* c)
+            if inside.contains(ox) && ox &+ 8 <= inside.upperBound && (stride == 1 || c < 32) {
+                if stride == 1 {
+                    strip(rows, column: ox &- left, out + ox &* c)
+                } else {
+                    stripStride2(rows, column: ox &* 2 &- left, out + ox &* c)
+                }
                 ox &+= 8
                 continue
             }
@@ -81,15 +85,12 @@ final class FastDepthwiseConv: PreparedKernel, @unchecked Sendable {
     /// horizontally, from input column `column` on; kernel rows in the padding (nil) add nothing.
     /// Per block of eight channels, each kernel row's three weights stay in registers while the
     /// row's ten inputs are loaded once each and added into every output they reach: 10 loads for
-    /// 24 FMAs, where one position at a time needs two loads per FMA. (At stride 2 the same scheme,
-    /// with 17 or 9 loads, measured slower than position by position: 0.26-0.47 ms against
-    /// 0.15-0.26 ms on the 112x112x64 layer.)
+    /// 24 FMAs, where one position at a time needs two loads per FMA.
     private func strip(_ rows: (UnsafePointer<Float>?, UnsafePointer<Float>?, UnsafePointer<Float>?), column: Int,
                        _ out: UnsafeMutablePointer<Float>) {
         typealias V = SIMD8<Float>
         let c = channels, s = c &* 4, ws = weights.stride &* 4
         let taps = UnsafeRawPointer(weights.taps.baseAddress!), b = UnsafeRawPointer(weights.bias.baseAddress!)
-        let lo = V(repeating: lower), hi = V(repeating: upper)
         var j = 0
         while j &+ 8 <= c {
             let o = j &* 4
@@ -117,27 +118,89 @@ final class FastDepthwiseConv: PreparedKernel, @unchecked Sendable {
             add(rows.0, 0)
             add(rows.1, 1)
             add(rows.2, 2)
-            let y = UnsafeMutableRawPointer(out) + o
-            y.storeBytes(of: a0.clampedFast(lo, hi), as: V.self)
-            y.storeBytes(of: a1.clampedFast(lo, hi), toByteOffset: s, as: V.self)
-            y.storeBytes(of: a2.clampedFast(lo, hi), toByteOffset: 2 &* s, as: V.self)
-            y.storeBytes(of: a3.clampedFast(lo, hi), toByteOffset: 3 &* s, as: V.self)
-            y.storeBytes(of: a4.clampedFast(lo, hi), toByteOffset: 4 &* s, as: V.self)
-            y.storeBytes(of: a5.clampedFast(lo, hi), toByteOffset: 5 &* s, as: V.self)
-            y.storeBytes(of: a6.clampedFast(lo, hi), toByteOffset: 6 &* s, as: V.self)
-            y.storeBytes(of: a7.clampedFast(lo, hi), toByteOffset: 7 &* s, as: V.self)
+            store((a0, a1, a2, a3, a4, a5, a6, a7), out, block: j)
             j &+= 8
         }
-        guard j < c else { return }
-        let zero = UnsafePointer(weights.zeros.baseAddress!)
+        if j < c { stripTail(rows, column: column, stride: 1, out, from: j) }
+    }
+
+    /// `strip` at stride 2, for layers under 32 channels (output `n` reads inputs `2n`, `2n + 1`,
+    /// `2n + 2`: 17 loads for 24 FMAs). Wider layers go position by position, which measured
+    /// faster there (0.22 against 0.33 ms on the 112x112x64 layer; 0.035 against 0.019 ms the
+    /// other way on the 64x64x16 layer of 0.25-128).
+    private func stripStride2(_ rows: (UnsafePointer<Float>?, UnsafePointer<Float>?, UnsafePointer<Float>?), column: Int,
+                              _ out: UnsafeMutablePointer<Float>) {
+        typealias V = SIMD8<Float>
+        let c = channels, s = c &* 4, ws = weights.stride &* 4
+        let taps = UnsafeRawPointer(weights.taps.baseAddress!), b = UnsafeRawPointer(weights.bias.baseAddress!)
+        var j = 0
+        while j &+ 8 <= c {
+            let o = j &* 4
+            var a0 = b.loadUnaligned(fromByteOffset: o, as: V.self)
+            var (a1, a2, a3, a4, a5, a6, a7) = (a0, a0, a0, a0, a0, a0, a0)
+            @inline(__always) func add(_ row: UnsafePointer<Float>?, _ ky: Int) {
+                guard let row else { return }
+                let p = UnsafeRawPointer(row + column &* c) + o
+                let k = taps + (ky &* 3 &* ws &+ o)
+                let w0 = k.loadUnaligned(as: V.self), w1 = k.loadUnaligned(fromByteOffset: ws, as: V.self)
+                let w2 = k.loadUnaligned(fromByteOffset: 2 &* ws, as: V.self)
+                @inline(__always) func x(_ i: Int) -> V { p.loadUnaligned(fromByteOffset: i &* s, as: V.self) }
+                var v = x(0); a0 = a0.addingProduct(v, w0)
+                v = x(1); a0 = a0.addingProduct(v, w1)
+                v = x(2); a0 = a0.addingProduct(v, w2); a1 = a1.addingProduct(v, w0)
+                v = x(3); a1 = a1.addingProduct(v, w1)
+                v = x(4); a1 = a1.addingProduct(v, w2); a2 = a2.addingProduct(v, w0)
+                v = x(5); a2 = a2.addingProduct(v, w1)
+                v = x(6); a2 = a2.addingProduct(v, w2); a3 = a3.addingProduct(v, w0)
+                v = x(7); a3 = a3.addingProduct(v, w1)
+                v = x(8); a3 = a3.addingProduct(v, w2); a4 = a4.addingProduct(v, w0)
+                v = x(9); a4 = a4.addingProduct(v, w1)
+                v = x(10); a4 = a4.addingProduct(v, w2); a5 = a5.addingProduct(v, w0)
+                v = x(11); a5 = a5.addingProduct(v, w1)
+                v = x(12); a5 = a5.addingProduct(v, w2); a6 = a6.addingProduct(v, w0)
+                v = x(13); a6 = a6.addingProduct(v, w1)
+                v = x(14); a6 = a6.addingProduct(v, w2); a7 = a7.addingProduct(v, w0)
+                v = x(15); a7 = a7.addingProduct(v, w1)
+                v = x(16); a7 = a7.addingProduct(v, w2)
+            }
+            add(rows.0, 0)
+            add(rows.1, 1)
+            add(rows.2, 2)
+            store((a0, a1, a2, a3, a4, a5, a6, a7), out, block: j)
+            j &+= 8
+        }
+        if j < c { stripTail(rows, column: column, stride: 2, out, from: j) }
+    }
+
+    /// A strip's eight results for channel block `block...`, clamped, `channels` floats apart.
+    @inline(__always)
+    private func store(_ a: (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>),
+                       _ out: UnsafeMutablePointer<Float>, block: Int) {
+        typealias V = SIMD8<Float>
+        let lo = V(repeating: lower), hi = V(repeating: upper), s = channels &* 4
+        let y = UnsafeMutableRawPointer(out + block)
+        y.storeBytes(of: a.0.clampedFast(lo, hi), as: V.self)
+        y.storeBytes(of: a.1.clampedFast(lo, hi), toByteOffset: s, as: V.self)
+        y.storeBytes(of: a.2.clampedFast(lo, hi), toByteOffset: 2 &* s, as: V.self)
+        y.storeBytes(of: a.3.clampedFast(lo, hi), toByteOffset: 3 &* s, as: V.self)
+        y.storeBytes(of: a.4.clampedFast(lo, hi), toByteOffset: 4 &* s, as: V.self)
+        y.storeBytes(of: a.5.clampedFast(lo, hi), toByteOffset: 5 &* s, as: V.self)
+        y.storeBytes(of: a.6.clampedFast(lo, hi), toByteOffset: 6 &* s, as: V.self)
+        y.storeBytes(of: a.7.clampedFast(lo, hi), toByteOffset: 7 &* s, as: V.self)
+    }
+
+    /// A strip's last channels, `first...`, position by position.
+    private func stripTail(_ rows: (UnsafePointer<Float>?, UnsafePointer<Float>?, UnsafePointer<Float>?), column: Int, stride: Int,
+                           _ out: UnsafeMutablePointer<Float>, from first: Int) {
+        let c = channels, zero = UnsafePointer(weights.zeros.baseAddress!)
         for n in 0..<8 {
-            let ix0 = column &+ n
+            let ix0 = column &+ n &* stride
             @inline(__always) func tap(_ row: UnsafePointer<Float>?, _ kx: Int) -> UnsafePointer<Float> {
                 guard let row else { return zero }
                 return row + (ix0 &+ kx) &* c
             }
             tail(tap(rows.0, 0), tap(rows.0, 1), tap(rows.0, 2), tap(rows.1, 0), tap(rows.1, 1), tap(rows.1, 2),
-                 tap(rows.2, 0), tap(rows.2, 1), tap(rows.2, 2), out + n &* c, from: j)
+                 tap(rows.2, 0), tap(rows.2, 1), tap(rows.2, 2), out + n &* c, from: first)
         }
     }
 
