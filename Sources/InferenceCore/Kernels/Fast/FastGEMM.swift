@@ -303,6 +303,17 @@ enum FastGEMM {
             i &+= 1
         }
         let lo = SIMD8<Float>(repeating: lower), hi = SIMD8<Float>(repeating: upper)
+        if rows == 6 && columns == 16 {
+            // The common case without calls, so the accumulators need not be spilled first.
+            @inline(__always) func put(_ low: SIMD8<Float>, _ high: SIMD8<Float>, _ row: Int) {
+                let target = UnsafeMutableRawPointer(out + row &* ldc)
+                target.storeBytes(of: low.clampedFast(lo, hi), as: SIMD8<Float>.self)
+                target.storeBytes(of: high.clampedFast(lo, hi), toByteOffset: 32, as: SIMD8<Float>.self)
+            }
+            put(c00, c01, 0); put(c10, c11, 1); put(c20, c21, 2)
+            put(c30, c31, 3); put(c40, c41, 4); put(c50, c51, 5)
+            return
+        }
         store(c00, c01, out, columns: columns, lo: lo, hi: hi)
         guard rows > 1 else { return }
         store(c10, c11, out + ldc, columns: columns, lo: lo, hi: hi)
