@@ -33,10 +33,7 @@ let package = Package(
             exclude: ["README.md"],
             linkerSettings: [.linkedLibrary("protobuf-c")]
         ),
-        .target(
-            name: "CHDF5",
-            linkerSettings: [.linkedLibrary("hdf5_serial")]
-        ),
+        .target(name: "CHDF5"),
         .target(name: "HDF5", dependencies: ["CHDF5"]),
 
         // The canonical IR.

@@ -3,6 +3,8 @@
 /// Every negative status of libhdf5 becomes one of these, with the path of the object concerned, so
 /// that the importer above can name the file and the layer in its own message.
 public enum HDF5Error: Error, Equatable, Sendable {
+    /// libhdf5 itself could not be loaded (it is opened on first use, not linked).
+    case libraryMissing(String)
     /// The file does not exist, is not HDF5, or is damaged beyond opening.
     case cannotOpen(path: String)
     /// No object at this path inside the file.
@@ -21,6 +23,7 @@ public enum HDF5Error: Error, Equatable, Sendable {
 extension HDF5Error: CustomStringConvertible {
     public var description: String {
         switch self {
+        case .libraryMissing(let name): "cannot load \(name); install libhdf5 (Debian: apt-get install libhdf5-dev)"
         case .cannotOpen(let path): "cannot open '\(path)' as HDF5 (missing, not HDF5, or damaged)"
         case .missingObject(let path): "no object '\(path)' in the file"
         case .missingAttribute(let object, let name): "'\(object)' has no attribute '\(name)'"

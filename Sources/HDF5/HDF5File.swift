@@ -9,9 +9,9 @@ import CHDF5
 /// ```
 ///
 /// Every object is opened for the length of one call and closed before it returns; no HDF5 id
-/// escapes this type. libhdf5's printing of error stacks is silenced: failures arrive as
-/// `HDF5Error`. The Debian build of libhdf5 serialises calls behind one lock, so reads from several
-/// threads are safe and gain nothing.
+/// escapes this type. libhdf5 is loaded when the first file is opened, and its printing of error
+/// stacks is silenced: failures arrive as `HDF5Error`. The Debian build of libhdf5 serialises
+/// calls behind one lock, so reads from several threads are safe and gain nothing.
 public final class HDF5File: @unchecked Sendable {
     public let path: String
     private let id: hid_t
@@ -19,21 +19,21 @@ public final class HDF5File: @unchecked Sendable {
     private let fileSize: Int
 
     public init(path: String) throws(HDF5Error) {
-        mn_h5_silence_errors()
+        guard mn_h5_load() != 0 else { throw .libraryMissing(String(cString: mn_h5_library_name())) }
         self.path = path
-        guard H5Fis_hdf5(path) > 0 else { throw .cannotOpen(path: path) }
-        let id = H5Fopen(path, mn_h5f_acc_rdonly(), hid_t(H5P_DEFAULT))
+        guard mn_H5Fis_hdf5(path) > 0 else { throw .cannotOpen(path: path) }
+        let id = mn_H5Fopen(path, mn_h5f_acc_rdonly(), hid_t(H5P_DEFAULT))
         guard id >= 0 else { throw .cannotOpen(path: path) }
         var size: hsize_t = 0
-        guard H5Fget_filesize(id, &size) >= 0 else {
-            H5Fclose(id)
+        guard mn_H5Fget_filesize(id, &size) >= 0 else {
+            mn_H5Fclose(id)
             throw .cannotOpen(path: path)
         }
         self.id = id
         self.fileSize = Int(size)
     }
 
-    deinit { H5Fclose(id) }
+    deinit { mn_H5Fclose(id) }
 
     // MARK: Structure
 
@@ -42,22 +42,22 @@ public final class HDF5File: @unchecked Sendable {
         var prefix = ""
         for component in path.split(separator: "/") {
             prefix += "/" + component
-            guard H5Lexists(id, prefix, hid_t(H5P_DEFAULT)) > 0 else { return false }
+            guard mn_H5Lexists(id, prefix, hid_t(H5P_DEFAULT)) > 0 else { return false }
         }
-        return H5Oexists_by_name(id, path.isEmpty ? "/" : path, hid_t(H5P_DEFAULT)) > 0
+        return mn_H5Oexists_by_name(id, path.isEmpty ? "/" : path, hid_t(H5P_DEFAULT)) > 0
     }
 
     /// The names of the links in the group at `path`, in name order.
     public func children(of path: String) throws(HDF5Error) -> [String] {
         try withObject(path) { group throws(HDF5Error) in
             var info = H5G_info_t()
-            guard H5Gget_info(group, &info) >= 0 else { throw .readFailed(object: path, call: "H5Gget_info") }
+            guard mn_H5Gget_info(group, &info) >= 0 else { throw .readFailed(object: path, call: "H5Gget_info") }
             var names: [String] = []
             for index in 0..<info.nlinks {
-                let length = H5Lget_name_by_idx(group, ".", H5_INDEX_NAME, H5_ITER_INC, index, nil, 0, hid_t(H5P_DEFAULT))
+                let length = mn_H5Lget_name_by_idx(group, ".", H5_INDEX_NAME, H5_ITER_INC, index, nil, 0, hid_t(H5P_DEFAULT))
                 guard length >= 0 else { throw .readFailed(object: path, call: "H5Lget_name_by_idx") }
                 var buffer = [CChar](repeating: 0, count: Int(length) + 1)
-                guard H5Lget_name_by_idx(group, ".", H5_INDEX_NAME, H5_ITER_INC, index, &buffer, buffer.count, hid_t(H5P_DEFAULT)) >= 0 else {
+                guard mn_H5Lget_name_by_idx(group, ".", H5_INDEX_NAME, H5_ITER_INC, index, &buffer, buffer.count, hid_t(H5P_DEFAULT)) >= 0 else {
                     throw .readFailed(object: path, call: "H5Lget_name_by_idx")
                 }
                 names.append(String(decoding: buffer.prefix(Int(length)).map { UInt8(bitPattern: $0) }, as: UTF8.self))
@@ -82,7 +82,7 @@ public final class HDF5File: @unchecked Sendable {
             try self.requireNumeric(dataset: dataset, path: path)
             var values = [Float](repeating: 0, count: count)
             let status = values.withUnsafeMutableBytes {
-                H5Dread(dataset, mn_h5t_native_float(), mn_h5s_all(), mn_h5s_all(), hid_t(H5P_DEFAULT), $0.baseAddress)
+                mn_H5Dread(dataset, mn_h5t_native_float(), mn_h5s_all(), mn_h5s_all(), hid_t(H5P_DEFAULT), $0.baseAddress)
             }
             guard status >= 0 else { throw .readFailed(object: path, call: "H5Dread") }
             return (shape, values)
@@ -94,7 +94,7 @@ public final class HDF5File: @unchecked Sendable {
     /// Whether the object at `object` has an attribute `name`.
     public func hasAttribute(_ name: String, of object: String = "/") throws(HDF5Error) -> Bool {
         try withObject(object) { obj throws(HDF5Error) in
-            let found = H5Aexists(obj, name)
+            let found = mn_H5Aexists(obj, name)
             guard found >= 0 else { throw .readFailed(object: object, call: "H5Aexists") }
             return found > 0
         }
@@ -113,47 +113,47 @@ public final class HDF5File: @unchecked Sendable {
     /// fixed-length array and `model_config` in either form, depending on its version).
     public func stringArrayAttribute(_ name: String, of object: String = "/") throws(HDF5Error) -> [String] {
         try withAttribute(name, of: object) { attribute throws(HDF5Error) in
-            let fileType = H5Aget_type(attribute)
+            let fileType = mn_H5Aget_type(attribute)
             guard fileType >= 0 else { throw .readFailed(object: object, call: "H5Aget_type") }
-            defer { H5Tclose(fileType) }
-            guard H5Tget_class(fileType) == H5T_STRING else {
+            defer { mn_H5Tclose(fileType) }
+            guard mn_H5Tget_class(fileType) == H5T_STRING else {
                 throw .unexpectedType(object: object, detail: "attribute '\(name)' is not a string")
             }
             let count = try self.attributeElementCount(attribute, object: object)
-            let memoryType = H5Tcopy(mn_h5t_c_s1())
-            defer { H5Tclose(memoryType) }
+            let memoryType = mn_H5Tcopy(mn_h5t_c_s1())
+            defer { mn_H5Tclose(memoryType) }
 
-            if H5Tis_variable_str(fileType) > 0 {
-                H5Tset_size(memoryType, mn_h5t_variable())
-                H5Tset_cset(memoryType, H5Tget_cset(fileType))
+            if mn_H5Tis_variable_str(fileType) > 0 {
+                mn_H5Tset_size(memoryType, mn_h5t_variable())
+                mn_H5Tset_cset(memoryType, mn_H5Tget_cset(fileType))
                 var pointers = [UnsafeMutablePointer<CChar>?](repeating: nil, count: count)
-                guard H5Aread(attribute, memoryType, &pointers) >= 0 else {
+                guard mn_H5Aread(attribute, memoryType, &pointers) >= 0 else {
                     throw .readFailed(object: object, call: "H5Aread")
                 }
                 let strings = pointers.map { $0.map { String(cString: $0) } ?? "" }
-                let space = H5Aget_space(attribute)
-                defer { H5Sclose(space) }
-                H5Dvlen_reclaim(memoryType, space, hid_t(H5P_DEFAULT), &pointers)
+                let space = mn_H5Aget_space(attribute)
+                defer { mn_H5Sclose(space) }
+                mn_H5Dvlen_reclaim(memoryType, space, hid_t(H5P_DEFAULT), &pointers)
                 return strings
             }
 
-            let width = H5Tget_size(fileType)
+            let width = mn_H5Tget_size(fileType)
             guard width > 0, count.multipliedReportingOverflow(by: width).overflow == false,
                   count * width <= self.fileSize else {
                 throw .implausibleShape(object: object, shape: [count, width])
             }
-            H5Tset_size(memoryType, width)
-            H5Tset_strpad(memoryType, H5Tget_strpad(fileType))
-            H5Tset_cset(memoryType, H5Tget_cset(fileType))
+            mn_H5Tset_size(memoryType, width)
+            mn_H5Tset_strpad(memoryType, mn_H5Tget_strpad(fileType))
+            mn_H5Tset_cset(memoryType, mn_H5Tget_cset(fileType))
             var bytes = [UInt8](repeating: 0, count: count * width)
-            guard H5Aread(attribute, memoryType, &bytes) >= 0 else {
+            guard mn_H5Aread(attribute, memoryType, &bytes) >= 0 else {
                 throw .readFailed(object: object, call: "H5Aread")
             }
             return (0..<count).map { i in
                 let slot = bytes[(i * width)..<((i + 1) * width)]
                 let end = slot.firstIndex(of: 0) ?? slot.endIndex
                 var text = String(decoding: slot[slot.startIndex..<end], as: UTF8.self)
-                if H5Tget_strpad(fileType) == H5T_STR_SPACEPAD {
+                if mn_H5Tget_strpad(fileType) == H5T_STR_SPACEPAD {
                     while text.last == " " { text.removeLast() }
                 }
                 return text
@@ -164,15 +164,15 @@ public final class HDF5File: @unchecked Sendable {
     /// A numeric attribute as fp64 values (scalars read as one element).
     public func numericAttribute(_ name: String, of object: String = "/") throws(HDF5Error) -> [Double] {
         try withAttribute(name, of: object) { attribute throws(HDF5Error) in
-            let fileType = H5Aget_type(attribute)
+            let fileType = mn_H5Aget_type(attribute)
             guard fileType >= 0 else { throw .readFailed(object: object, call: "H5Aget_type") }
-            defer { H5Tclose(fileType) }
-            let typeClass = H5Tget_class(fileType)
+            defer { mn_H5Tclose(fileType) }
+            let typeClass = mn_H5Tget_class(fileType)
             guard typeClass == H5T_INTEGER || typeClass == H5T_FLOAT else {
                 throw .unexpectedType(object: object, detail: "attribute '\(name)' is not numeric")
             }
             var values = [Double](repeating: 0, count: try self.attributeElementCount(attribute, object: object))
-            guard H5Aread(attribute, mn_h5t_native_double(), &values) >= 0 else {
+            guard mn_H5Aread(attribute, mn_h5t_native_double(), &values) >= 0 else {
                 throw .readFailed(object: object, call: "H5Aread")
             }
             return values
@@ -183,42 +183,42 @@ public final class HDF5File: @unchecked Sendable {
 
     private func withObject<T>(_ path: String, _ body: (hid_t) throws(HDF5Error) -> T) throws(HDF5Error) -> T {
         guard exists(path) else { throw .missingObject(path) }
-        let object = H5Oopen(id, path.isEmpty ? "/" : path, hid_t(H5P_DEFAULT))
+        let object = mn_H5Oopen(id, path.isEmpty ? "/" : path, hid_t(H5P_DEFAULT))
         guard object >= 0 else { throw .readFailed(object: path, call: "H5Oopen") }
-        defer { H5Oclose(object) }
+        defer { mn_H5Oclose(object) }
         return try body(object)
     }
 
     private func withDataset<T>(_ path: String, _ body: (hid_t) throws(HDF5Error) -> T) throws(HDF5Error) -> T {
         guard exists(path) else { throw .missingObject(path) }
-        let dataset = H5Dopen2(id, path, hid_t(H5P_DEFAULT))
+        let dataset = mn_H5Dopen2(id, path, hid_t(H5P_DEFAULT))
         guard dataset >= 0 else { throw .unexpectedType(object: path, detail: "is not a dataset") }
-        defer { H5Dclose(dataset) }
+        defer { mn_H5Dclose(dataset) }
         return try body(dataset)
     }
 
     private func withAttribute<T>(_ name: String, of object: String, _ body: (hid_t) throws(HDF5Error) -> T) throws(HDF5Error) -> T {
         guard try hasAttribute(name, of: object) else { throw .missingAttribute(object: object, name: name) }
-        let attribute = H5Aopen_by_name(id, object.isEmpty ? "/" : object, name, hid_t(H5P_DEFAULT), hid_t(H5P_DEFAULT))
+        let attribute = mn_H5Aopen_by_name(id, object.isEmpty ? "/" : object, name, hid_t(H5P_DEFAULT), hid_t(H5P_DEFAULT))
         guard attribute >= 0 else { throw .readFailed(object: object, call: "H5Aopen_by_name") }
-        defer { H5Aclose(attribute) }
+        defer { mn_H5Aclose(attribute) }
         return try body(attribute)
     }
 
     // MARK: Helpers
 
     private func shape(ofDataset dataset: hid_t, path: String) throws(HDF5Error) -> [Int] {
-        let space = H5Dget_space(dataset)
+        let space = mn_H5Dget_space(dataset)
         guard space >= 0 else { throw .readFailed(object: path, call: "H5Dget_space") }
-        defer { H5Sclose(space) }
+        defer { mn_H5Sclose(space) }
         return try dimensions(of: space, object: path)
     }
 
     private func dimensions(of space: hid_t, object: String) throws(HDF5Error) -> [Int] {
-        let rank = H5Sget_simple_extent_ndims(space)
+        let rank = mn_H5Sget_simple_extent_ndims(space)
         guard rank >= 0, rank <= 32 else { throw .readFailed(object: object, call: "H5Sget_simple_extent_ndims") }
         var dims = [hsize_t](repeating: 0, count: Int(rank))
-        guard H5Sget_simple_extent_dims(space, &dims, nil) >= 0 else {
+        guard mn_H5Sget_simple_extent_dims(space, &dims, nil) >= 0 else {
             throw .readFailed(object: object, call: "H5Sget_simple_extent_dims")
         }
         guard dims.allSatisfy({ $0 <= hsize_t(Int32.max) }) else {
@@ -228,9 +228,9 @@ public final class HDF5File: @unchecked Sendable {
     }
 
     private func attributeElementCount(_ attribute: hid_t, object: String) throws(HDF5Error) -> Int {
-        let space = H5Aget_space(attribute)
+        let space = mn_H5Aget_space(attribute)
         guard space >= 0 else { throw .readFailed(object: object, call: "H5Aget_space") }
-        defer { H5Sclose(space) }
+        defer { mn_H5Sclose(space) }
         return try checkedCount(try dimensions(of: space, object: object), path: object)
     }
 
@@ -247,10 +247,10 @@ public final class HDF5File: @unchecked Sendable {
     }
 
     private func requireNumeric(dataset: hid_t, path: String) throws(HDF5Error) {
-        let type = H5Dget_type(dataset)
+        let type = mn_H5Dget_type(dataset)
         guard type >= 0 else { throw .readFailed(object: path, call: "H5Dget_type") }
-        defer { H5Tclose(type) }
-        let typeClass = H5Tget_class(type)
+        defer { mn_H5Tclose(type) }
+        let typeClass = mn_H5Tget_class(type)
         guard typeClass == H5T_INTEGER || typeClass == H5T_FLOAT else {
             throw .unexpectedType(object: path, detail: "dataset is not numeric")
         }

@@ -6,6 +6,8 @@ public enum KerasImportError: Error, Equatable, Sendable {
     case notKeras(String)
     /// The HDF5 or zip container is truncated or corrupt.
     case unreadable(String)
+    /// The HDF5 library this reader needs cannot be loaded on this machine.
+    case missingLibrary(String)
     /// The model configuration is not valid JSON or lacks what every Keras model has.
     case invalidConfig(String)
     /// A layer class mnconvert does not convert.
@@ -27,6 +29,7 @@ extension KerasImportError: CustomStringConvertible {
         switch self {
         case .notKeras(let detail): "not a Keras model or weights file: \(detail)"
         case .unreadable(let detail): "\(detail): the file is truncated or corrupt"
+        case .missingLibrary(let detail): detail
         case .invalidConfig(let detail): "the model configuration is invalid: \(detail)"
         case .unsupportedLayer(let layer, let className):
             "layer '\(layer)': class \(className) is not supported; see Docs/IR.md for what mnconvert converts"

@@ -97,7 +97,10 @@ public enum KerasImporter {
     }
 
     private static func open(_ path: String) throws(KerasImportError) -> HDF5File {
-        do { return try HDF5File(path: path) } catch { throw .unreadable("the HDF5 container cannot be opened") }
+        do { return try HDF5File(path: path) } catch {
+            if case .libraryMissing = error { throw .missingLibrary(error.description) }
+            throw .unreadable("the HDF5 container cannot be opened")
+        }
     }
 
     private static func has(_ attribute: String, _ file: HDF5File) throws(KerasImportError) -> Bool {
