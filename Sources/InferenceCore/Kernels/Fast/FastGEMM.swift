@@ -302,29 +302,28 @@ enum FastGEMM {
             b += 64
             i &+= 1
         }
+        var results = Tile(rows: ((c00, c01), (c10, c11), (c20, c21), (c30, c31), (c40, c41), (c50, c51)))
+        finish(&results, out, ldc: ldc, rows: rows, columns: columns, lower: lower, upper: upper)
+    }
+
+    /// A register tile's results on their way out: handed over in one piece, so finishing a tile
+    /// costs one call rather than one per row.
+    struct Tile {
+        typealias Row = (SIMD8<Float>, SIMD8<Float>)
+        var rows: (Row, Row, Row, Row, Row, Row)
+    }
+
+    /// Clamps a tile and stores its first `rows` rows and `columns` columns.
+    @inline(never)
+    static func finish(_ tile: inout Tile, _ out: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, columns: Int,
+                       lower: Float, upper: Float) {
         let lo = SIMD8<Float>(repeating: lower), hi = SIMD8<Float>(repeating: upper)
-        if rows == 6 && columns == 16 {
-            // The common case without calls, so the accumulators need not be spilled first.
-            @inline(__always) func put(_ low: SIMD8<Float>, _ high: SIMD8<Float>, _ row: Int) {
-                let target = UnsafeMutableRawPointer(out + row &* ldc)
-                target.storeBytes(of: low.clampedFast(lo, hi), as: SIMD8<Float>.self)
-                target.storeBytes(of: high.clampedFast(lo, hi), toByteOffset: 32, as: SIMD8<Float>.self)
+        withUnsafeBytes(of: &tile.rows) { raw in
+            let results = raw.assumingMemoryBound(to: SIMD8<Float>.self)
+            for row in 0..<rows {
+                store(results[2 &* row], results[2 &* row &+ 1], out + row &* ldc, columns: columns, lo: lo, hi: hi)
             }
-            put(c00, c01, 0); put(c10, c11, 1); put(c20, c21, 2)
-            put(c30, c31, 3); put(c40, c41, 4); put(c50, c51, 5)
-            return
         }
-        store(c00, c01, out, columns: columns, lo: lo, hi: hi)
-        guard rows > 1 else { return }
-        store(c10, c11, out + ldc, columns: columns, lo: lo, hi: hi)
-        guard rows > 2 else { return }
-        store(c20, c21, out + 2 &* ldc, columns: columns, lo: lo, hi: hi)
-        guard rows > 3 else { return }
-        store(c30, c31, out + 3 &* ldc, columns: columns, lo: lo, hi: hi)
-        guard rows > 4 else { return }
-        store(c40, c41, out + 4 &* ldc, columns: columns, lo: lo, hi: hi)
-        guard rows > 5 else { return }
-        store(c50, c51, out + 5 &* ldc, columns: columns, lo: lo, hi: hi)
     }
 
     /// The first `columns` of sixteen results stored earlier, zero past them.
