@@ -1,10 +1,11 @@
 """mnconvert's core against onnxruntime on the same .onnx, interleaved in one run.
 
-    bash Scripts/compare-onnxruntime.sh model.onnx [--threads 1 2] [--rounds 5] [--runs 30]
+    bash Scripts/compare-onnxruntime.sh model.onnx [--threads 1 2] [--rounds 9] [--runs 20]
 
-Each round times `mnconvert bench --json` and then onnxruntime (same input side, batch 1, fp32,
-the same number of threads) for the same number of runs; the medians of the round medians are
-compared. Interleaving matters on shared machines, whose speed drifts between modes.
+Each round times `mnconvert bench --json` and then an onnxruntime session (made once per thread
+count: same input size, batch 1, fp32, the same number of threads) for the same number of runs;
+the medians of the round medians are compared. Interleaving matters on shared machines, whose
+speed drifts between modes.
 """
 import argparse
 import json
@@ -16,22 +17,27 @@ import numpy as np
 import onnxruntime as ort
 
 
-def onnxruntime_median(path, threads, runs, warmup=5):
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = threads
-    options.inter_op_num_threads = 1
-    session = ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
-    spec = session.get_inputs()[0]
-    shape = [1 if not isinstance(d, int) else d for d in spec.shape]
-    x = np.random.default_rng(0).uniform(-1, 1, shape).astype(np.float32)
-    for _ in range(warmup):
-        session.run(None, {spec.name: x})
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        session.run(None, {spec.name: x})
-        times.append((time.perf_counter() - start) * 1e3)
-    return statistics.median(times)
+class OnnxRuntime:
+    """One session per thread count, made once; each round times `runs` runs of it."""
+
+    def __init__(self, path, threads, warmup=5):
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        self.session = ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
+        spec = self.session.get_inputs()[0]
+        shape = [1 if not isinstance(d, int) else d for d in spec.shape]
+        self.feed = {spec.name: np.random.default_rng(0).uniform(-1, 1, shape).astype(np.float32)}
+        for _ in range(warmup):
+            self.session.run(None, self.feed)
+
+    def median(self, runs):
+        times = []
+        for _ in range(runs):
+            start = time.perf_counter()
+            self.session.run(None, self.feed)
+            times.append((time.perf_counter() - start) * 1e3)
+        return statistics.median(times)
 
 
 def mnconvert_median(binary, path, threads, runs):
@@ -45,16 +51,17 @@ def main():
     parser.add_argument("model")
     parser.add_argument("--binary", default=".build/release/mnconvert")
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--rounds", type=int, default=9)
+    parser.add_argument("--runs", type=int, default=20)
     args = parser.parse_args()
     print(f"{args.model}, onnxruntime {ort.__version__}, {args.rounds} interleaved rounds of {args.runs} runs")
     print("threads  mnconvert ms  onnxruntime ms  ratio")
     for threads in args.threads:
         ours, theirs = [], []
+        onnxruntime = OnnxRuntime(args.model, threads)
         for _ in range(args.rounds):
             ours.append(mnconvert_median(args.binary, args.model, threads, args.runs))
-            theirs.append(onnxruntime_median(args.model, threads, args.runs))
+            theirs.append(onnxruntime.median(args.runs))
         a, b = statistics.median(ours), statistics.median(theirs)
         print(f"{threads:7d}  {a:12.3f}  {b:14.3f}  {a / b:5.2f}")
 
