@@ -109,7 +109,7 @@ enum FastGEMM {
             }
             return
         }
-        // A single row tile reuses nothing from L1: it reads the panels whole.
+        // Up to six rows (one row tile) reuse nothing from L1: they read the panels whole.
         let slice = rows.count <= rowsPerTile ? w.depth : depthBlock
         let block = rowBlock(rows: rows.count, depth: min(w.depth, slice))
         var start = rows.lowerBound
