@@ -4,8 +4,8 @@
 
 Each round times `mnconvert bench --json` and then an onnxruntime session (made once per thread
 count: same input size, batch 1, fp32, the same number of threads) for the same number of runs;
-the medians of the round medians are compared. Interleaving matters on shared machines, whose
-speed drifts between modes.
+the medians of the round medians are compared, and the spread of the rounds' own ratios is
+printed beside them. Interleaving matters on shared machines, whose speed drifts between modes.
 """
 import argparse
 import json
@@ -55,7 +55,7 @@ def main():
     parser.add_argument("--runs", type=int, default=20)
     args = parser.parse_args()
     print(f"{args.model}, onnxruntime {ort.__version__}, {args.rounds} interleaved rounds of {args.runs} runs")
-    print("threads  mnconvert ms  onnxruntime ms  ratio")
+    print("threads  mnconvert ms  onnxruntime ms  ratio  round ratios")
     for threads in args.threads:
         ours, theirs = [], []
         onnxruntime = OnnxRuntime(args.model, threads)
@@ -63,7 +63,8 @@ def main():
             ours.append(mnconvert_median(args.binary, args.model, threads, args.runs))
             theirs.append(onnxruntime.median(args.runs))
         a, b = statistics.median(ours), statistics.median(theirs)
-        print(f"{threads:7d}  {a:12.3f}  {b:14.3f}  {a / b:5.2f}")
+        rounds = [x / y for x, y in zip(ours, theirs)]
+        print(f"{threads:7d}  {a:12.3f}  {b:14.3f}  {a / b:5.2f}  {min(rounds):.2f}-{max(rounds):.2f}")
 
 
 if __name__ == "__main__":
