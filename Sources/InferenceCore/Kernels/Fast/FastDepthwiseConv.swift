@@ -8,6 +8,9 @@ import MobileNetIR
 /// a row of zeros, so borders need no other code) and runs across the channels. Threads split
 /// output rows.
 final class FastDepthwiseConv: PreparedKernel, @unchecked Sendable {
+    /// The input rows of a window's three kernel rows (channels-last); nil for a row in the padding.
+    typealias InputRows = (UnsafePointer<Float>?, UnsafePointer<Float>?, UnsafePointer<Float>?)
+
     let batch, channels, h, w, oh, ow: Int
     let stride, top, left: Int
     let weights: DepthwiseWeights
@@ -49,7 +52,6 @@ final class FastDepthwiseConv: PreparedKernel, @unchecked Sendable {
     private func row(_ image: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, oy: Int) {
         let c = channels
         let iy0 = oy &* stride &- top
-        let zero = UnsafePointer(weights.zeros.baseAddress!)
         // The three kernel rows' input rows; a row in the padding is nil.
         @inline(__always) func inputRow(_ ky: Int) -> UnsafePointer<Float>? {
             iy0 &+ ky >= 0 && iy0 &+ ky < h ? image + (iy0 &+ ky) &* w &* c : nil
@@ -71,12 +73,9 @@ final class FastDepthwiseConv: PreparedKernel, @unchecked Sendable {
             }
             // One position; taps in the padding read a row of zeros.
             let ix0 = ox &* stride &- left
-            @inline(__always) func tap(_ row: UnsafePointer<Float>?, _ kx: Int) -> UnsafePointer<Float> {
-                guard let row, ix0 &+ kx >= 0, ix0 &+ kx < w else { return zero }
-                return row + (ix0 &+ kx) &* c
-            }
-            taps(tap(rows.0, 0), tap(rows.0, 1), tap(rows.0, 2), tap(rows.1, 0), tap(rows.1, 1), tap(rows.1, 2),
-                 tap(rows.2, 0), tap(rows.2, 1), tap(rows.2, 2), out + ox &* c)
+            taps(input(rows.0, ix0), input(rows.0, ix0 &+ 1), input(rows.0, ix0 &+ 2),
+                 input(rows.1, ix0), input(rows.1, ix0 &+ 1), input(rows.1, ix0 &+ 2),
+                 input(rows.2, ix0), input(rows.2, ix0 &+ 1), input(rows.2, ix0 &+ 2), out + ox &* c)
             ox &+= 1
         }
     }
@@ -86,7 +85,7 @@ final class FastDepthwiseConv: PreparedKernel, @unchecked Sendable {
     /// Per block of eight channels, each kernel row's three weights stay in registers while the
     /// row's ten inputs are loaded once each and added into every output they reach: 10 loads for
     /// 24 FMAs, where one position at a time needs two loads per FMA.
-    private func strip(_ rows: (UnsafePointer<Float>?, UnsafePointer<Float>?, UnsafePointer<Float>?), column: Int,
+    private func strip(_ rows: InputRows, column: Int,
                        _ out: UnsafeMutablePointer<Float>) {
         typealias V = SIMD8<Float>
         let c = channels, s = c &* 4, ws = weights.stride &* 4
@@ -128,7 +127,7 @@ final class FastDepthwiseConv: PreparedKernel, @unchecked Sendable {
     /// `2n + 2`: 17 loads for 24 FMAs). Wider layers go position by position, which measured
     /// faster there (0.22 against 0.33 ms on the 112x112x64 layer; 0.035 against 0.019 ms the
     /// other way on the 64x64x16 layer of 0.25-128).
-    private func stripStride2(_ rows: (UnsafePointer<Float>?, UnsafePointer<Float>?, UnsafePointer<Float>?), column: Int,
+    private func stripStride2(_ rows: InputRows, column: Int,
                               _ out: UnsafeMutablePointer<Float>) {
         typealias V = SIMD8<Float>
         let c = channels, s = c &* 4, ws = weights.stride &* 4
@@ -190,18 +189,21 @@ final class FastDepthwiseConv: PreparedKernel, @unchecked Sendable {
     }
 
     /// A strip's last channels, `first...`, position by position.
-    private func stripTail(_ rows: (UnsafePointer<Float>?, UnsafePointer<Float>?, UnsafePointer<Float>?), column: Int, stride: Int,
-                           _ out: UnsafeMutablePointer<Float>, from first: Int) {
-        let c = channels, zero = UnsafePointer(weights.zeros.baseAddress!)
+    private func stripTail(_ rows: InputRows, column: Int, stride: Int, _ out: UnsafeMutablePointer<Float>, from first: Int) {
         for n in 0..<8 {
             let ix0 = column &+ n &* stride
-            @inline(__always) func tap(_ row: UnsafePointer<Float>?, _ kx: Int) -> UnsafePointer<Float> {
-                guard let row else { return zero }
-                return row + (ix0 &+ kx) &* c
-            }
-            tail(tap(rows.0, 0), tap(rows.0, 1), tap(rows.0, 2), tap(rows.1, 0), tap(rows.1, 1), tap(rows.1, 2),
-                 tap(rows.2, 0), tap(rows.2, 1), tap(rows.2, 2), out + n &* c, from: first)
+            tail(input(rows.0, ix0), input(rows.0, ix0 &+ 1), input(rows.0, ix0 &+ 2),
+                 input(rows.1, ix0), input(rows.1, ix0 &+ 1), input(rows.1, ix0 &+ 2),
+                 input(rows.2, ix0), input(rows.2, ix0 &+ 1), input(rows.2, ix0 &+ 2), out + n &* channels, from: first)
         }
+    }
+
+    /// The channels of input column `ix` in a kernel row's input row, or a row of zeros where
+    /// the row or the column is in the padding.
+    @inline(__always)
+    private func input(_ row: UnsafePointer<Float>?, _ ix: Int) -> UnsafePointer<Float> {
+        guard let row, ix >= 0, ix < w else { return UnsafePointer(weights.zeros.baseAddress!) }
+        return row + ix &* channels
     }
 
     /// Every channel of one output position from its nine taps' inputs: four blocks of eight at
