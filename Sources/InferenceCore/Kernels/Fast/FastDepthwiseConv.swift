@@ -62,14 +62,21 @@ final class FastDepthwiseConv: PreparedKernel, @unchecked Sendable {
         let inside = first..<max(first, min(ow, w &- 3 &+ left >= 0 ? (w &- 3 &+ left) / stride &+ 1 : 0))
         var ox = 0
         while ox < ow {
-            if inside.contains(ox) && ox &+ 8 <= inside.upperBound && (stride == 1 || c < 32) {
-                if stride == 1 {
-                    strip(rows, column: ox &- left, out + ox &* c)
-                } else {
-                    stripStride2(rows, column: ox &* 2 &- left, out + ox &* c)
+            if inside.contains(ox) && inside.count >= 8 && (stride == 1 || c < 32) {
+                // Under 128 channels the last strip moves back to end at the last inside position,
+                // recomputing a few outputs, instead of leaving up to seven positions to `taps`:
+                // 15-25 % faster on layers of 8 to 64 channels, 14-35 % slower on 256 and 512
+                // (whose strips are slower per position than `taps`).
+                let start = c < 128 ? min(ox, inside.upperBound &- 8) : ox
+                if start &+ 8 <= inside.upperBound {
+                    if stride == 1 {
+                        strip(rows, column: start &- left, out + start &* c)
+                    } else {
+                        stripStride2(rows, column: start &* 2 &- left, out + start &* c)
+                    }
+                    ox = start &+ 8
+                    continue
                 }
-                ox &+= 8
-                continue
             }
             // One position; taps in the padding read a row of zeros.
             let ix0 = ox &* stride &- left
