@@ -255,6 +255,11 @@ final class ExecutionPlan {
         case .activation(let activation): return FastActivation(activation: activation)
         case .binary(let op): return FastChannelBinary.make(op: op, node: node, shapes: shapes, output: output, constants: constants)
         case .pad(let pads, let value): return FastPad(input: shapes[0], pads: pads, value: value)
+        case .softmax(let axis, let coerced):
+            let x = shapes[0], axis = axis < 0 ? axis + x.count : axis
+            // One contiguous span per softmax: the last axis, or all axes from `axis` when coerced.
+            guard coerced || axis == x.count - 1 else { return nil }
+            return FastSoftmax(spans: x[..<axis].reduce(1, *), length: x[axis...].reduce(1, *))
         default: return nil
         }
     }

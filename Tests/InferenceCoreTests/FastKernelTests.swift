@@ -108,6 +108,40 @@ final class FastKernelTests: XCTestCase {
         }
     }
 
+    /// Global average pooling (64 channels at a time, then blocks of eight, then single ones) and
+    /// softmax (blocks of eight lanes, then single values) against the reference kernels. The
+    /// softmax must also hold each probability to 1e-6 of itself, not only of the range.
+    func testPoolAndSoftmaxGrid() throws {
+        func graph(_ node: Node, input: [Int?], layout: TensorLayout?) -> Graph {
+            Graph(inputs: [GraphInput(name: "x", shape: input, layout: layout)], outputs: ["y"], nodes: [node], constants: [:],
+                  metadata: Metadata(sourceFormat: "test", producer: "", sourceInputLayout: layout))
+        }
+        for channels in [5, 8, 40, 64, 100, 1000] {
+            for batch in [1, 3] {
+                // The fast pool reads channels-last: the plan converts the input for it.
+                let pool = graph(Node(name: "gap", op: .globalAveragePool, inputs: ["x"], outputs: ["y"]), input: [nil, channels, nil, nil], layout: .nchw)
+                for (h, w) in [(1, 1), (3, 5), (7, 7)] {
+                    let x = random([batch, channels, h, w])
+                    let label = "global average pool, \(channels) channels, \(h)x\(w), batch \(batch)"
+                    assertClose(try Engine(graph: pool, kernels: .fast).run(["x": x])["y"]!,
+                                try Engine(graph: pool, kernels: .reference).run(["x": x])["y"]!, tolerance: 1e-5, label)
+                }
+                // Scores spread over +-30, so that the smallest probabilities are far below the largest.
+                let softmax = graph(Node(name: "softmax", op: .softmax(axis: 1, coerced: false), inputs: ["x"], outputs: ["y"]),
+                                    input: [nil, channels], layout: nil)
+                let scores = random([batch, channels])
+                let x = Tensor(shape: scores.shape, data: scores.data.map { $0 * 30 })
+                let got = try Engine(graph: softmax, kernels: .fast).run(["x": x])["y"]!
+                let expected = try Engine(graph: softmax, kernels: .reference).run(["x": x])["y"]!
+                let label = "softmax, \(channels) scores, batch \(batch)"
+                assertClose(got, expected, tolerance: 1e-5, label)
+                for (a, b) in zip(got.data, expected.data) where b > 1e-30 {
+                    XCTAssertLessThan(Double(abs(a - b) / b), 1e-6, label)
+                }
+            }
+        }
+    }
+
     /// A chain that moves between the fast kernels (channels-last) and reference kernels
     /// (channels-first) several times, with intermediate values captured: every conversion the
     /// plan inserts, and the arena's reuse of freed ranges, must leave the values intact.
