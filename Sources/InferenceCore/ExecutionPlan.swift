@@ -247,8 +247,8 @@ final class ExecutionPlan {
         }
     }
 
-    /// The fast kernel for an element-wise node, pooling or padding when one fits its shapes;
-    /// these have no weights to pack, so each plan makes them.
+    /// The fast kernel for an element-wise node, pooling, padding or softmax when one fits its
+    /// shapes; these have no weights to pack, so each plan makes them.
     static func fastElementwiseKernel(for node: Node, shapes: [[Int]], output: [Int], constants: [String: Tensor]) -> (any PreparedKernel)? {
         switch node.op {
         case .globalAveragePool where shapes[0].count == 4: return FastGlobalAveragePool(input: shapes[0])
