@@ -16,7 +16,7 @@ struct PackedPanels: @unchecked Sendable {
         self.outputs = outputs
         depth = weight.count / max(outputs, 1)
         panels = (outputs + Self.width - 1) / Self.width
-        packed = .allocateAligned(capacity: panels * depth * Self.width)
+        packed = .allocateAligned(capacity: panels * depth * Self.width, hugePages: true)
         packed.initialize(repeating: 0)
         for o in 0..<outputs {
             let base = (o / Self.width) * depth * Self.width + o % Self.width
