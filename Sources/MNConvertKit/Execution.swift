@@ -66,7 +66,17 @@ public enum Execution {
             throw .input(path: modelPath, message: "has \(runner.graph.inputs.count) inputs; run and verify --input feed models with one")
         }
         do { return try runner.run([input], layout: layout).outputs[0] } catch {
-            throw .input(path: inputPath, message: "cannot be fed to \(modelPath): \(error.description)")
+            var hint = ""
+            if case .inputShapeInLayout(_, let given, let expected, let got) = error {
+                // Hint at the other layout only when the tensor has its shape.
+                let other: TensorLayout = given == .nchw ? .nhwc : .nchw
+                let toNCHW = given.toNCHW, fromNCHW = other.fromNCHW
+                let expectedInOther = fromNCHW.map { expected[toNCHW[$0]] }
+                if got.count == 4, zip(expectedInOther, got).allSatisfy({ $0 == nil || $0 == $1 }) {
+                    hint = "; if it is \(other), pass --layout \(other)"
+                }
+            }
+            throw .input(path: inputPath, message: "cannot be fed to \(modelPath): \(error.description)\(hint)")
         }
     }
 }

@@ -27,15 +27,26 @@ public struct ModelRunner {
             throw .missingInput(graph.inputs.dropFirst(inputs.count).first?.name ?? "(extra input)")
         }
         var feed: [String: Tensor] = [:]
+        var given: [String: (layout: TensorLayout, shape: [Int])] = [:]
         for (input, tensor) in zip(graph.inputs, inputs) {
-            if let target = input.layout, let given = layout ?? defaultLayout, tensor.rank == 4 {
-                feed[input.name] = tensor.converted(from: given, to: target)
+            if let target = input.layout, let layout = layout ?? defaultLayout, tensor.rank == 4 {
+                feed[input.name] = tensor.converted(from: layout, to: target)
+                if layout != target { given[input.name] = (layout, tensor.shape) }
             } else {
                 feed[input.name] = tensor
             }
         }
-        let values = try engine.run(feed, capture: capture)
-        return (graph.outputs.map { values[$0]! }, values)
+        do {
+            let values = try engine.run(feed, capture: capture)
+            return (graph.outputs.map { values[$0]! }, values)
+        } catch .inputShape(let name, let expected, let got) {
+            // Say it in the layout the caller gave, not the graph's own.
+            guard let (layout, shape) = given[name], let own = graph.inputs.first(where: { $0.name == name })?.layout else {
+                throw .inputShape(name: name, expected: expected, got: got)
+            }
+            let toNCHW = own.toNCHW, fromNCHW = layout.fromNCHW
+            throw .inputShapeInLayout(name: name, layout: layout, expected: fromNCHW.map { expected[toNCHW[$0]] }, got: shape)
+        }
     }
 
     /// The shape of input `index` in `layout` for `batch` samples, with open dimensions set to

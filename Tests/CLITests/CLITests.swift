@@ -79,6 +79,30 @@ final class CLITests: XCTestCase {
         }
     }
 
+    /// A channels-first tensor for a model whose users feed channels-last: one line that names
+    /// both shapes in the tensor's layout, `--layout nchw` only when it would fit, no output.
+    func testInputInTheOtherLayoutSaysWhatToPass() throws {
+        let model = "Examples/mobilenet_v1_0.25_128.onnx"
+        let (fits, wrongSize) = (out("fits.npy"), out("other_size.npy"))
+        try Data(NumpyFile.serialize(Tensor(shape: [1, 3, 128, 128], data: .init(repeating: 0.5, count: 3 * 128 * 128))))
+            .write(to: URL(fileURLWithPath: fits))
+        try Data(NumpyFile.serialize(Tensor(shape: [1, 3, 96, 96], data: .init(repeating: 0.5, count: 3 * 96 * 96))))
+            .write(to: URL(fileURLWithPath: wrongSize))
+        let target = out("y.npy")
+        let refused = try mnconvert("run", model, "--input", fits, "--output", target)
+        XCTAssertEqual(refused.status, 2, refused.stderr)
+        XCTAssertEqual(refused.stderr.split(separator: "\n").count, 1, refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("has shape [1, 3, 128, 128] read as nhwc, the model expects [?, 128, 128, 3] in nhwc; if it is nchw, pass --layout nchw"), refused.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: target))
+        let otherSize = try mnconvert("run", model, "--input", wrongSize, "--output", target)
+        XCTAssertEqual(otherSize.status, 2, otherSize.stderr)
+        XCTAssertTrue(otherSize.stderr.hasSuffix("the model expects [?, 128, 128, 3] in nhwc\n"), otherSize.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: target))
+        let accepted = try mnconvert("run", model, "--input", fits, "--output", target, "--layout", "nchw")
+        XCTAssertEqual(accepted.status, 0, accepted.stderr)
+        XCTAssertEqual(try TensorFiles.read(target).shape, [1, 1000])
+    }
+
     func testUnwritableOutputIsStatusFour() throws {
         let result = try mnconvert("Examples/mobilenet_v1_0.25_128.onnx", out("missing/dir/out.mnw"), "--no-verify")
         XCTAssertEqual(result.status, 4, result.stderr)
