@@ -13,6 +13,15 @@ let vectorISA: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-march=x86-64-v3", "-Xll
 let vectorISA: [SwiftSetting] = []
 #endif
 
+/// The command links the Swift runtime and Foundation statically on Linux: loading and binding
+/// their shared libraries took about half of the 17 ms `mnconvert --help` took, on every call
+/// (conversion of 1.0-224 without verification: 0.092 -> 0.084 s; peak memory 70 -> 65 MB).
+#if os(Linux)
+let staticRuntime: [LinkerSetting] = [.unsafeFlags(["-static-stdlib"])] + ["CoreFoundation", "_FoundationCollections", "_FoundationCShims", "_FoundationICU"].map { .linkedLibrary($0) }
+#else
+let staticRuntime: [LinkerSetting] = []
+#endif
+
 let package = Package(
     name: "mnconvert",
     platforms: [.macOS(.v13)],
@@ -56,7 +65,8 @@ let package = Package(
         ),
         .executableTarget(
             name: "mnconvert",
-            dependencies: ["MNConvertKit", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["MNConvertKit", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            linkerSettings: staticRuntime
         ),
 
         // Tests mirror the targets; TestSupport loads fixtures and compares tensors.
