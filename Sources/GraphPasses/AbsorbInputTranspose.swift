@@ -24,7 +24,7 @@ public struct AbsorbInputTranspose: GraphPass {
             let removed = Set(readers.map { graph.nodes[$0].output })
             result.nodes.removeAll { removed.contains($0.output) }
             result = result.renamingInputs(renames)
-            result.inputs[position].shape = TensorLayout.nhwc.toNCHW.map { input.shape[$0] }
+            result.inputs[position].shape = TensorLayout.nhwc.rearrange(input.shape, to: .nchw)
             result.inputs[position].layout = .nchw
             rewrites += readers.count
         }

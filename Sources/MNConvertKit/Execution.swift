@@ -70,9 +70,7 @@ public enum Execution {
             if case .inputShapeInLayout(_, let given, let expected, let got) = error {
                 // Hint at the other layout only when the tensor has its shape.
                 let other: TensorLayout = given == .nchw ? .nhwc : .nchw
-                let toNCHW = given.toNCHW, fromNCHW = other.fromNCHW
-                let expectedInOther = fromNCHW.map { expected[toNCHW[$0]] }
-                if got.count == 4, zip(expectedInOther, got).allSatisfy({ $0 == nil || $0 == $1 }) {
+                if got.count == 4, zip(given.rearrange(expected, to: other), got).allSatisfy({ $0 == nil || $0 == $1 }) {
                     hint = "; if it is \(other), pass --layout \(other)"
                 }
             }

@@ -22,4 +22,16 @@ public enum TensorLayout: String, Sendable, Codable, CaseIterable {
         case .nhwc: [0, 2, 3, 1]
         }
     }
+
+    /// Where each axis of `layout` comes from in this layout: `permutation(to:)[i]` is the axis
+    /// of a tensor in this layout that becomes axis `i` in `layout`.
+    public func permutation(to layout: TensorLayout) -> [Int] {
+        let toNCHW = self.toNCHW
+        return layout.fromNCHW.map { toNCHW[$0] }
+    }
+
+    /// A rank-4 shape (or any per-axis values) in this layout, rearranged into `layout`.
+    public func rearrange<T>(_ axes: [T], to layout: TensorLayout) -> [T] {
+        permutation(to: layout).map { axes[$0] }
+    }
 }

@@ -17,7 +17,6 @@ extension Tensor {
     /// A rank-4 tensor in layout `from`, rearranged into layout `to`.
     public func converted(from: TensorLayout, to: TensorLayout) -> Tensor {
         guard from != to, rank == 4 else { return self }
-        let toNCHW = from.toNCHW, fromNCHW = to.fromNCHW
-        return transposed(fromNCHW.map { toNCHW[$0] })
+        return transposed(from.permutation(to: to))
     }
 }

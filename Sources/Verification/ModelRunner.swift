@@ -44,8 +44,7 @@ public struct ModelRunner {
             guard let (layout, shape) = given[name], let own = graph.inputs.first(where: { $0.name == name })?.layout else {
                 throw .inputShape(name: name, expected: expected, got: got)
             }
-            let toNCHW = own.toNCHW, fromNCHW = layout.fromNCHW
-            throw .inputShapeInLayout(name: name, layout: layout, expected: fromNCHW.map { expected[toNCHW[$0]] }, got: shape)
+            throw .inputShapeInLayout(name: name, layout: layout, expected: own.rearrange(expected, to: layout), got: shape)
         }
     }
 
@@ -55,8 +54,7 @@ public struct ModelRunner {
         let input = graph.inputs[index]
         var shape = input.shape.enumerated().map { axis, d in axis == 0 ? batch : (d ?? fallbackSide) }
         if shape.count == 4, let own = input.layout, let wanted = layout ?? defaultLayout, own != wanted {
-            let toNCHW = own.toNCHW, fromNCHW = wanted.fromNCHW
-            shape = fromNCHW.map { shape[toNCHW[$0]] }
+            shape = own.rearrange(shape, to: wanted)
         }
         return shape
     }

@@ -10,7 +10,7 @@ extension UnsafeMutableBufferPointer where Element == Float {
     /// `hugePages` asks Linux to back a block of 2 MiB or more with 2 MiB pages (the block is
     /// aligned to 2 MiB and advised `MADV_HUGEPAGE`; transparent huge pages are "madvise" by
     /// default). Packed weights use it: the three layers whose weights take 2-4 MiB, each read
-    /// once per inference, measured 4-5 % faster (1.0-224, 7x7x1024: 1.59 -> 1.51 ms).
+    /// once per inference, measured 4-5 % faster (1.0-224, 7x7x1024: 1.37 -> 1.31 ms).
     /// The activations' arena does not: on huge pages it made one thread 2 % faster but two
     /// threads 1-7 % slower in two runs (the 14x14 layers, whose ping-pong buffers then keep
     /// the fixed L2 sets of their offsets, which are multiples of 8 KiB; on 4 KiB pages the
