@@ -98,18 +98,35 @@ public final class Engine {
         return plan
     }
 
-    /// The median wall time of each node over `runs` runs (after one untimed run), in ms, in
-    /// node order: where the time goes.
-    public func profile(_ inputs: [String: Tensor], runs: Int) throws(InferenceError) -> [(node: String, ms: Double)] {
+    /// One line of a profile: the nodes (indices into `graph.nodes`, in order) whose work one
+    /// part of the plan does, and its median wall time in ms. A node is a line of its own unless
+    /// the plan fused it with the next one (a depthwise layer and the pointwise layer it feeds).
+    public struct ProfileLine: Sendable {
+        public let nodes: [Int]
+        public let ms: Double
+    }
+
+    /// The median wall time of each node, or pair of fused nodes, over `runs` runs (after one
+    /// untimed run), in node order: where the time goes.
+    public func profile(_ inputs: [String: Tensor], runs: Int) throws(InferenceError) -> [ProfileLine] {
         let plan = try plan(for: inputs, keeping: [])
         _ = plan.run(inputs, returning: [])
+        // Each node's line: its own, or that of the step it was fused into.
+        var line = Array(graph.nodes.indices)
+        for step in plan.steps { if let fused = step.fused { line[fused] = step.node } }
         var samples = Array(repeating: [Double](), count: graph.nodes.count)
         for _ in 0..<max(runs, 1) {
-            var perNode = [Double](repeating: 0, count: graph.nodes.count)
-            for (step, ms) in zip(plan.steps, plan.timeSteps(inputs)) { perNode[step.node] += ms }
-            for (index, ms) in perNode.enumerated() { samples[index].append(ms) }
+            var perLine = [Double](repeating: 0, count: graph.nodes.count)
+            for (step, ms) in zip(plan.steps, plan.timeSteps(inputs)) { perLine[line[step.node]] += ms }
+            for (index, ms) in perLine.enumerated() { samples[index].append(ms) }
         }
-        return zip(graph.nodes, samples).map { node, times in (node.name, times.sorted()[times.count / 2]) }
+        var lines: [ProfileLine] = []
+        var done = Set<Int>()
+        for node in graph.nodes.indices where done.insert(line[node]).inserted {
+            let times = samples[line[node]].sorted()
+            lines.append(ProfileLine(nodes: graph.nodes.indices.filter { line[$0] == line[node] }, ms: times[times.count / 2]))
+        }
+        return lines
     }
 
     /// The shape of every value for the given input shapes.

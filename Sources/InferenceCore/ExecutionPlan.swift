@@ -23,6 +23,8 @@ final class ExecutionPlan {
         var outputSlot: Int
         /// The graph node this step is part of (conversions count toward the node that needs them).
         var node: Int
+        /// A depthwise node whose work this step does too (`FastDepthwisePointwise`).
+        var fused: Int? = nil
     }
 
     /// The largest number of values a plan may hold (4 GiB of fp32).
@@ -115,6 +117,8 @@ final class ExecutionPlan {
             producer[node.output] = index
             steps.append(Step(kernel: kernel, inputSlots: slots, outputSlot: output, node: index))
         }
+        steps = Self.fusingDepthwisePointwise(steps, keeping: Set(graph.outputs).union(keep), outputs: graph.nodes.map(\.output),
+                                              threads: threads)
         var returnable: [String: Int] = [:]
         for name in graph.outputs + keep.sorted() where shapes[name] != nil && returnable[name] == nil {
             returnable[name] = operand(name, .channelsFirst, node: producer[name] ?? 0)
@@ -138,6 +142,31 @@ final class ExecutionPlan {
     }
 
     deinit { arena.deallocate() }
+
+    /// `steps` with each fast depthwise step that `FastDepthwisePointwise.worthFusing` and the
+    /// fast pointwise step right after it, when that step alone reads its output and the value
+    /// is not to be returned (`kept`), made one step. `outputs` names each node's output.
+    private static func fusingDepthwisePointwise(_ steps: [Step], keeping kept: Set<String>, outputs: [String], threads: Int) -> [Step] {
+        var readers: [Int: Int] = [:]
+        for step in steps { for slot in step.inputSlots where slot >= 0 { readers[slot, default: 0] += 1 } }
+        var result: [Step] = []
+        var index = 0
+        while index < steps.count {
+            let step = steps[index]
+            if index + 1 < steps.count, let depthwise = step.kernel as? FastDepthwiseConv,
+               let pointwise = steps[index + 1].kernel as? FastPointwiseConv, FastDepthwisePointwise.worthFusing(depthwise),
+               steps[index + 1].inputSlots == [step.outputSlot], readers[step.outputSlot] == 1, !kept.contains(outputs[step.node]) {
+                let kernel = FastDepthwisePointwise(depthwise: depthwise, pointwise: pointwise, threads: threads)
+                result.append(Step(kernel: kernel, inputSlots: step.inputSlots, outputSlot: steps[index + 1].outputSlot,
+                                   node: steps[index + 1].node, fused: step.node))
+                index += 2
+            } else {
+                result.append(step)
+                index += 1
+            }
+        }
+        return result
+    }
 
     /// Places every slot in the arena but the `external` ones (graph inputs, read where the caller
     /// holds them: offset -1). `permanent` slots (constants) and `live` slots (returned values)

@@ -63,16 +63,18 @@ public enum Benchmark {
 }
 
 extension Benchmark {
-    /// Each node's median time, with its share of the mult-adds.
+    /// Each node's median time, with its mult-adds; a depthwise layer that the core runs fused
+    /// with the pointwise layer after it shares one line with it (`dw + pw`, op `conv2d+conv2d`).
     public static func perLayer(_ path: String, threads: Int, runs: Int, options: ImportOptions = .init()) throws(MNConvertError) -> [(node: String, op: String, ms: Double, multAdds: Int)] {
         let graph = try ModelLoader.load(path, options: options).canonicalGraph
         let feed = try runnerInputs(graph, path: path)
         do {
             let engine = try Engine(graph: graph, threads: threads)
             let shapes = try engine.shapes(for: feed.mapValues(\.shape))
-            return try engine.profile(feed, runs: runs).enumerated().map { index, entry in
-                let node = graph.nodes[index]
-                return (entry.node, node.op.name, entry.ms, Self.multAdds(of: node, in: graph, shapes: shapes))
+            return try engine.profile(feed, runs: runs).map { line in
+                let nodes = line.nodes.map { graph.nodes[$0] }
+                return (nodes.map(\.name).joined(separator: " + "), nodes.map(\.op.name).joined(separator: "+"), line.ms,
+                        nodes.reduce(0) { $0 + Self.multAdds(of: $1, in: graph, shapes: shapes) })
             }
         } catch { throw .input(path: path, message: error.description) }
     }

@@ -180,6 +180,50 @@ final class FastKernelTests: XCTestCase {
         }
     }
 
+    /// A depthwise layer and the pointwise layer that alone reads it run as one step in bands of
+    /// rows once the depthwise output has 28 x 28 positions or more: odd sizes, both strides,
+    /// channel counts off the vector width, partial panels, batch 3, one and two threads. The
+    /// profile shows the pair as one line; kept or shared, the depthwise output is computed on
+    /// its own and still right.
+    func testDepthwisePointwiseFusion() throws {
+        // Input size, stride, padding, and whether the output (30 x 30, 29 x 31, 28 x 29, 20 x 20) is fused.
+        for (input, stride, padding, fused) in [([30, 30], 1, Padding.explicit([1, 1, 1, 1]), true), ([57, 61], 2, .sameUpper, true),
+                                                 ([28, 29], 1, .explicit([0, 0, 2, 2]), true), ([20, 20], 1, .explicit([1, 1, 1, 1]), false)] {
+            for (channels, outputs) in [(13, 9), (37, 40), (64, 16)] {
+                let nodes = [
+                    Node(name: "dw", op: .conv2d(Conv2D(stride: [stride, stride], padding: padding, groups: channels, activation: .relu6)),
+                         inputs: ["x", "k", "kb"], outputs: ["a"]),
+                    Node(name: "pw", op: .conv2d(Conv2D(activation: .clip(min: -0.5, max: 0.75))), inputs: ["a", "w", "wb"], outputs: ["y"]),
+                ]
+                let constants = ["k": random([channels, 1, 3, 3]), "kb": random([channels]),
+                                 "w": random([outputs, channels, 1, 1]), "wb": random([outputs])]
+                let graph = Graph(inputs: [GraphInput(name: "x", shape: [nil, channels] + input.map { $0 }, layout: .nchw)], outputs: ["y"],
+                                  nodes: nodes, constants: constants, metadata: Metadata(sourceFormat: "test", producer: "", sourceInputLayout: .nchw))
+                // The same pair with a second reader of the depthwise output.
+                var shared = graph
+                shared.nodes.append(Node(name: "pw2", op: .conv2d(Conv2D()), inputs: ["a", "w"], outputs: ["z"]))
+                shared.outputs.append("z")
+                let label = "\(input) stride \(stride) \(padding) c \(channels) o \(outputs)"
+                for batch in [1, 3] {
+                    let x = random([batch, channels] + input)
+                    let expected = try Engine(graph: shared, kernels: .reference).run(["x": x], capture: ["a"])
+                    for threads in [1, 2] {
+                        let engine = try Engine(graph: graph, kernels: .fast, threads: threads)
+                        assertClose(try engine.run(["x": x])["y"]!, expected["y"]!, tolerance: 1e-5, "\(label), batch \(batch), \(threads) threads")
+                        let kept = try engine.run(["x": x], capture: ["a"])
+                        assertClose(kept["a"]!, expected["a"]!, tolerance: 1e-5, "\(label), kept depthwise output")
+                        assertClose(kept["y"]!, expected["y"]!, tolerance: 1e-5, "\(label), with the depthwise output kept")
+                        let both = try Engine(graph: shared, kernels: .fast, threads: threads).run(["x": x])
+                        assertClose(both["y"]!, expected["y"]!, tolerance: 1e-5, "\(label), shared depthwise output")
+                        assertClose(both["z"]!, expected["z"]!, tolerance: 1e-5, "\(label), second reader")
+                        let lines = try engine.profile(["x": x], runs: 1).map(\.nodes)
+                        XCTAssertEqual(lines, fused ? [[0, 1]] : [[0], [1]], "\(label): profile lines")
+                    }
+                }
+            }
+        }
+    }
+
     /// Engines on several threads at once share the worker pool (one takes it, the others fall
     /// back to Dispatch); every result must match the single-threaded one.
     func testEnginesOnSeveralThreadsAtOnce() throws {

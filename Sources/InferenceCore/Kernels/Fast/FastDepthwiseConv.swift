@@ -49,7 +49,9 @@ final class FastDepthwiseConv: PreparedKernel, @unchecked Sendable {
         }
     }
 
-    private func row(_ image: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, oy: Int) {
+    /// Output row `oy` of the image at `image` (`[H, W, C]`), into `out` (`[ow, C]`); the fused
+    /// depthwise-pointwise kernel calls it for its bands.
+    func row(_ image: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, oy: Int) {
         let c = channels
         let iy0 = oy &* stride &- top
         // The three kernel rows' input rows; a row in the padding is nil.
