@@ -15,6 +15,8 @@ import MobileNetIR
 ///   are not in the arena.
 /// - Constants: weights a fast kernel packs are not copied into the arena; constants read by
 ///   reference kernels get a range of their own for the plan's lifetime.
+/// - Fusion: a large depthwise step and the pointwise step that alone reads it run as one
+///   `FastDepthwisePointwise` step, so their intermediate value never takes a range.
 final class ExecutionPlan {
     struct Step {
         var kernel: any PreparedKernel
