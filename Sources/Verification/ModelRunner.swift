@@ -26,12 +26,11 @@ public struct ModelRunner {
         guard inputs.count == graph.inputs.count else {
             throw .missingInput(graph.inputs.dropFirst(inputs.count).first?.name ?? "(extra input)")
         }
+        let given = layout ?? defaultLayout
         var feed: [String: Tensor] = [:]
-        var given: [String: (layout: TensorLayout, shape: [Int])] = [:]
         for (input, tensor) in zip(graph.inputs, inputs) {
-            if let target = input.layout, let layout = layout ?? defaultLayout, tensor.rank == 4 {
-                feed[input.name] = tensor.converted(from: layout, to: target)
-                if layout != target { given[input.name] = (layout, tensor.shape) }
+            if let target = input.layout, let given, tensor.rank == 4 {
+                feed[input.name] = tensor.converted(from: given, to: target)
             } else {
                 feed[input.name] = tensor
             }
@@ -40,11 +39,12 @@ public struct ModelRunner {
             let values = try engine.run(feed, capture: capture)
             return (graph.outputs.map { values[$0]! }, values)
         } catch .inputShape(let name, let expected, let got) {
-            // Say it in the layout the caller gave, not the graph's own.
-            guard let (layout, shape) = given[name], let own = graph.inputs.first(where: { $0.name == name })?.layout else {
+            // Say it in the layout the caller gave, where that is not the graph's own.
+            guard let index = graph.inputs.firstIndex(where: { $0.name == name }), let own = graph.inputs[index].layout,
+                  let given, given != own, inputs[index].rank == 4 else {
                 throw .inputShape(name: name, expected: expected, got: got)
             }
-            throw .inputShapeInLayout(name: name, layout: layout, expected: own.rearrange(expected, to: layout), got: shape)
+            throw .inputShapeInLayout(name: name, layout: given, expected: own.rearrange(expected, to: given), got: inputs[index].shape)
         }
     }
 
