@@ -15,7 +15,9 @@ let vectorISA: [SwiftSetting] = []
 
 /// The command links the Swift runtime and Foundation statically on Linux: loading and binding
 /// their shared libraries took about half of the 17 ms `mnconvert --help` took, on every call
-/// (conversion of 1.0-224 without verification: 0.092 -> 0.084 s; peak memory 70 -> 65 MB).
+/// (conversion of 1.0-224 without verification: 0.082-0.086 -> 0.076-0.079 s in alternating
+/// runs; peak memory 70 -> 65 MB). `-static-stdlib` alone leaves out the libraries the static
+/// Foundation itself needs, so they are named.
 #if os(Linux)
 let staticRuntime: [LinkerSetting] = [.unsafeFlags(["-static-stdlib"])] + ["CoreFoundation", "_FoundationCollections", "_FoundationCShims", "_FoundationICU"].map { .linkedLibrary($0) }
 #else
