@@ -19,7 +19,13 @@ final class FastKernelTests: XCTestCase {
     }
 
     func compare(_ conv: Conv2D, input: [Int], weight: [Int], bias: Bool, label: String) throws {
-        var constants = ["w": random(weight)]
+        // Weights scaled by 1/sqrt(fan-in), as trained layers are: sums then stay near the range the
+        // clipping activations keep, so 1e-5 of that range measures the kernels' rounding, not the
+        // size of unscaled 1030-term sums (about 10, where one float's step is 1e-6).
+        let fanIn = weight.dropFirst().reduce(1, *)
+        var w = random(weight)
+        w.data = w.data.map { $0 / Float(fanIn).squareRoot() }
+        var constants = ["w": w]
         var inputs = ["x", "w"]
         if bias {
             constants["b"] = random([weight[0]])
@@ -38,8 +44,11 @@ final class FastKernelTests: XCTestCase {
     }
 
     func testPointwiseGrid() throws {
-        // Depths past 1024 take two passes over K; outputs not a multiple of 16 end in a partial panel.
-        for (k, o) in [(3, 5), (8, 16), (17, 9), (32, 64), (96, 33), (300, 20), (520, 40), (1030, 24)] {
+        // Pairs of full panels take the 3 x 32 tile (49 and 289 rows end in a one-row tile); a last
+        // odd panel (48 outputs) or partial one (33, 40) takes the 6 x 16 tile, and so do 16 and 24
+        // outputs, which have no pair. Depths past 1024 take two passes over K. Two threads split
+        // the panels of the 7 x 7 layers, the rows of the larger ones.
+        for (k, o) in [(3, 5), (8, 16), (17, 9), (32, 64), (96, 33), (130, 48), (300, 20), (520, 40), (1030, 24), (1030, 40)] {
             for side in [1, 3, 7, 14, 17, 40] {
                 for batch in [1, 3] {
                     for activation in [Activation.none, .relu6, .clip(min: -0.5, max: 0.25)] {

@@ -49,13 +49,17 @@ final class GEMMWeights: @unchecked Sendable {
 
 /// The GEMM behind every channels-last convolution and dense layer: `A` is `[R, K]` with rows
 /// `lda` floats apart (an NHWC activation's positions by channels, or patches), `C` is
-/// `[R, O]` with rows `ldc` floats apart. A 6 x 16 tile of `C` stays in registers (twelve ymm
-/// accumulators with AVX2) while `K` streams: each step broadcasts six `A` values against two
-/// vectors of the panel. Rows go in blocks of about 256 KiB of `A` (`rowBlock`) and panels in
-/// groups of about 128 KiB (`panelGroupBytes`), both kept in L2 while each row tile, in L1,
-/// meets every panel of the group.
+/// `[R, O]` with rows `ldc` floats apart. A 3 x 32 tile of `C` (`wideTile`: three rows by two
+/// panels) stays in twelve ymm accumulators while `K` streams: each step broadcasts three `A`
+/// values against the four weight vectors of the two panels. Rows go in blocks of about 256 KiB
+/// of `A` (`rowBlock`), which stay in L2 while each pair of panels passes over all of their
+/// rows. A last odd or partial panel goes through the 6 x 16 tile (`tile`), which the stem's
+/// gathered GEMM uses too.
 enum FastGEMM {
+    /// Rows of the 6 x 16 tile, and the unit in which threads and bands share out rows.
     static let rowsPerTile = 6
+    /// Rows of the 3 x 32 tile.
+    static let wideRows = 3
 
     /// Rows per cache block for `rows` rows of depth `k`: about 256 KiB of `A` in blocks of equal
     /// size, a multiple of six rows.
@@ -94,7 +98,7 @@ enum FastGEMM {
                     c: c.base, ldc: ldc, lower: lower, upper: upper)
             }
         } else {
-            let chunk = (w.panels + threads - 1) / threads
+            let chunk = ((w.panels + threads - 1) / threads + 1) / 2 * 2
             parallelFor(threads, threads: threads) { task in
                 let start = min(w.panels, task * chunk)
                 run(w, a: a.base, lda: lda, rows: 0..<rows, panels: start..<min(w.panels, start + chunk),
@@ -118,31 +122,36 @@ enum FastGEMM {
             }
             return
         }
-        // Up to six rows (one row tile) reuse nothing from L1: they read the panels whole.
-        let slice = rows.count <= rowsPerTile ? w.depth : depthBlock
-        let block = rowBlock(rows: rows.count, depth: min(w.depth, slice))
+        // Pairs of full panels go through the wide tile; a last odd or partial panel through the
+        // six-row one.
+        let full = min(panels.upperBound, max(panels.lowerBound, w.outputs / PackedPanels.width))
+        let pairs = panels.lowerBound..<(panels.lowerBound &+ (full &- panels.lowerBound) / 2 &* 2)
+        let block = rowBlock(rows: rows.count, depth: min(w.depth, depthBlock))
         var start = rows.lowerBound
         while start < rows.upperBound {
             let end = min(rows.upperBound, start &+ block)
             var k0 = 0
             while k0 < w.depth {
-                let k1 = min(w.depth, k0 &+ slice)
-                let last = k1 == w.depth
-                let (lo, hi) = last ? (lower, upper) : (-Float.infinity, Float.infinity)
-                // Each row tile stays in L1 while a group of panels passes over it from L2.
-                let group = max(1, panelGroupBytes / ((k1 &- k0) &* 64))
-                var p0 = panels.lowerBound
-                while p0 < panels.upperBound {
-                    let p1 = min(panels.upperBound, p0 &+ group)
+                let k1 = min(w.depth, k0 &+ depthBlock)
+                let (lo, hi) = k1 == w.depth ? (lower, upper) : (-Float.infinity, Float.infinity)
+                // Each pair of panels passes over every row of the block, which stays in L2.
+                var panel = pairs.lowerBound
+                while panel < pairs.upperBound {
                     var row = start
                     while row < end {
-                        for panel in p0..<p1 {
-                            anyTile(w, panel: panel, depth: k0..<k1, a: a + row &* lda, lda: lda, rows: min(rowsPerTile, end &- row),
-                                    c: c + row &* ldc, ldc: ldc, lower: lo, upper: hi)
-                        }
+                        wideTile(w, panel: panel, depth: k0..<k1, a: a + row &* lda, lda: lda, rows: min(wideRows, end &- row),
+                                 c: c + row &* ldc, ldc: ldc, lower: lo, upper: hi)
+                        row &+= wideRows
+                    }
+                    panel &+= 2
+                }
+                for panel in pairs.upperBound..<panels.upperBound {
+                    var row = start
+                    while row < end {
+                        anyTile(w, panel: panel, depth: k0..<k1, a: a + row &* lda, lda: lda, rows: min(rowsPerTile, end &- row),
+                                c: c + row &* ldc, ldc: ldc, lower: lo, upper: hi)
                         row &+= rowsPerTile
                     }
-                    p0 = p1
                 }
                 k0 = k1
             }
@@ -150,16 +159,8 @@ enum FastGEMM {
         }
     }
 
-    /// Depth per pass (all of MobileNetV1's): a row tile, six rows of `A` by this depth, stays
-    /// in the L1 cache while a panel group passes over it. Passes after the first add to `C`.
+    /// Depth per pass (all of MobileNetV1's); passes after the first add to `C`.
     static let depthBlock = 1024
-
-    /// Bytes of packed weights per panel group: a quarter of a 512 KiB L2 cache, which holds the
-    /// group beside a block of `A`. Passing all panels over each row tile instead, as this GEMM
-    /// did, streams them from L3 on layers of 512 x 512 and more: over ten alternating rounds on
-    /// 1.0-224, the 14x14 layers took 1.32-1.35 ms instead of 1.46-1.49 ms, the whole network
-    /// 9.6 ms instead of 10.8 ms on two threads.
-    static let panelGroupBytes = 128 * 1024
 
     /// Kept out of line: inlined into the blocking loops, the tile's twelve accumulators may no
     /// longer all get registers (one spilled to the stack halves the speed).
@@ -180,6 +181,66 @@ enum FastGEMM {
     static func gatherTile(_ w: PackedPanels, panel: Int, a: UnsafePointer<Float>, step: Int, offsets: UnsafePointer<Int>, rows: Int,
                            c: UnsafeMutablePointer<Float>, ldc: Int, lower: Float, upper: Float) {
         tile(w, panel: panel, depth: 0..<w.depth, a: a, lda: step, rows: rows, c: c, ldc: ldc, lower: lower, upper: upper) { offsets[$0] }
+    }
+
+    /// Up to three rows of `C` by the two full panels from `panel` on, over `depth` of `K`: the
+    /// first slice starts from the bias, later ones from `C`. Missing rows repeat the last one and
+    /// are not stored. Each step loads one weight vector at a time and adds it into the three rows
+    /// it meets, so twelve accumulators, three broadcasts and one weight take all sixteen ymm
+    /// registers; loading the four weight vectors first needs seventeen and spills. Out of line
+    /// for the same reason as `anyTile`.
+    @inline(never)
+    static func wideTile(_ w: PackedPanels, panel: Int, depth: Range<Int>, a: UnsafePointer<Float>, lda: Int, rows: Int,
+                         c: UnsafeMutablePointer<Float>, ldc: Int, lower: Float, upper: Float) {
+        typealias V = SIMD8<Float>
+        let k = w.depth
+        let a0 = a, a1 = a + min(1, rows &- 1) &* lda, a2 = a + min(2, rows &- 1) &* lda
+        let out = c + panel &* 16
+        let o1 = out + min(1, rows &- 1) &* ldc, o2 = out + min(2, rows &- 1) &* ldc
+        var c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23: V
+        if depth.lowerBound == 0 {
+            let bias = UnsafeRawPointer(w.bias.baseAddress! + panel &* 16)
+            c00 = bias.loadUnaligned(as: V.self); c01 = bias.loadUnaligned(fromByteOffset: 32, as: V.self)
+            c02 = bias.loadUnaligned(fromByteOffset: 64, as: V.self); c03 = bias.loadUnaligned(fromByteOffset: 96, as: V.self)
+            (c10, c11, c12, c13) = (c00, c01, c02, c03)
+            (c20, c21, c22, c23) = (c00, c01, c02, c03)
+        } else {
+            let r0 = UnsafeRawPointer(out), r1 = UnsafeRawPointer(o1), r2 = UnsafeRawPointer(o2)
+            c00 = r0.loadUnaligned(as: V.self); c01 = r0.loadUnaligned(fromByteOffset: 32, as: V.self)
+            c02 = r0.loadUnaligned(fromByteOffset: 64, as: V.self); c03 = r0.loadUnaligned(fromByteOffset: 96, as: V.self)
+            c10 = r1.loadUnaligned(as: V.self); c11 = r1.loadUnaligned(fromByteOffset: 32, as: V.self)
+            c12 = r1.loadUnaligned(fromByteOffset: 64, as: V.self); c13 = r1.loadUnaligned(fromByteOffset: 96, as: V.self)
+            c20 = r2.loadUnaligned(as: V.self); c21 = r2.loadUnaligned(fromByteOffset: 32, as: V.self)
+            c22 = r2.loadUnaligned(fromByteOffset: 64, as: V.self); c23 = r2.loadUnaligned(fromByteOffset: 96, as: V.self)
+        }
+        var b = UnsafeRawPointer(w.packed.baseAddress! + (panel &* k &+ depth.lowerBound) &* 16)
+        let span = k &* 64
+        var i = depth.lowerBound
+        while i < depth.upperBound {
+            let s0 = V(repeating: a0[i]), s1 = V(repeating: a1[i]), s2 = V(repeating: a2[i])
+            var v = b.loadUnaligned(as: V.self)
+            c00 = c00.addingProduct(s0, v); c10 = c10.addingProduct(s1, v); c20 = c20.addingProduct(s2, v)
+            v = b.loadUnaligned(fromByteOffset: 32, as: V.self)
+            c01 = c01.addingProduct(s0, v); c11 = c11.addingProduct(s1, v); c21 = c21.addingProduct(s2, v)
+            v = b.loadUnaligned(fromByteOffset: span, as: V.self)
+            c02 = c02.addingProduct(s0, v); c12 = c12.addingProduct(s1, v); c22 = c22.addingProduct(s2, v)
+            v = b.loadUnaligned(fromByteOffset: span &+ 32, as: V.self)
+            c03 = c03.addingProduct(s0, v); c13 = c13.addingProduct(s1, v); c23 = c23.addingProduct(s2, v)
+            b += 64
+            i &+= 1
+        }
+        let lo = V(repeating: lower), hi = V(repeating: upper)
+        var y = UnsafeMutableRawPointer(out)
+        y.storeBytes(of: c00.clampedFast(lo, hi), as: V.self); y.storeBytes(of: c01.clampedFast(lo, hi), toByteOffset: 32, as: V.self)
+        y.storeBytes(of: c02.clampedFast(lo, hi), toByteOffset: 64, as: V.self); y.storeBytes(of: c03.clampedFast(lo, hi), toByteOffset: 96, as: V.self)
+        guard rows > 1 else { return }
+        y = UnsafeMutableRawPointer(o1)
+        y.storeBytes(of: c10.clampedFast(lo, hi), as: V.self); y.storeBytes(of: c11.clampedFast(lo, hi), toByteOffset: 32, as: V.self)
+        y.storeBytes(of: c12.clampedFast(lo, hi), toByteOffset: 64, as: V.self); y.storeBytes(of: c13.clampedFast(lo, hi), toByteOffset: 96, as: V.self)
+        guard rows > 2 else { return }
+        y = UnsafeMutableRawPointer(o2)
+        y.storeBytes(of: c20.clampedFast(lo, hi), as: V.self); y.storeBytes(of: c21.clampedFast(lo, hi), toByteOffset: 32, as: V.self)
+        y.storeBytes(of: c22.clampedFast(lo, hi), toByteOffset: 64, as: V.self); y.storeBytes(of: c23.clampedFast(lo, hi), toByteOffset: 96, as: V.self)
     }
 
     /// One row of `C` by the four panels from `first` on, over all of `K`: a dense layer at
