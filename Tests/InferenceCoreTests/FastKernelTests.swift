@@ -81,9 +81,10 @@ final class FastKernelTests: XCTestCase {
     }
 
     func testGeneralConvolutionGrid() throws {
-        // Outputs past 16 take two panels; wide rows have windows inside the image (gathered six
-        // at a time) between the patched borders; dilation 2 spreads the gathered offsets.
-        for (c, o, k) in [(3, 8, 3), (4, 6, 5), (2, 3, 1), (3, 32, 3), (3, 20, 3)] {
+        // Wide rows have windows inside the image between the patched borders, gathered three at a
+        // time for a pair of full panels (32 and 40 outputs) and six at a time for a last odd or
+        // partial panel (8, 20, 40); dilation 2 spreads the gathered offsets.
+        for (c, o, k) in [(3, 8, 3), (4, 6, 5), (2, 3, 1), (3, 32, 3), (3, 20, 3), (2, 40, 3)] {
             for stride in [1, 2] {
                 for (h, w) in [(7, 7), (8, 11), (16, 16), (5, 29)] {
                     for padding in [Padding.sameUpper, .explicit([1, 2, 0, 1]), .explicit([0, 0, 0, 0])] {

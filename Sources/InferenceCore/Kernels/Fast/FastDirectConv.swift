@@ -4,8 +4,9 @@ import MobileNetIR
 /// gathered from the image as the tile needs them. It reads a channels-first input (a stem reads
 /// the image as given) and writes channels-last. The GEMM's depth runs over `[C, kH, kW]`, the
 /// weights' own order; for an output position whose window is inside the image, depth `k` is at
-/// a fixed offset from the window's top left (`offsets[k] = c*H*W + ky*dy*W + kx*dx`), so six
-/// positions of an output row go through one register tile without any copy. Positions whose
+/// a fixed offset from the window's top left (`offsets[k] = c*H*W + ky*dy*W + kx*dx`), so three
+/// positions of an output row go through one register tile (six for a last odd or partial panel)
+/// without any copy. Positions whose
 /// window reaches into the padding first have their patch written out (zeros in the padding),
 /// into a row of scratch per thread, and go through the plain GEMM. Threads split output rows.
 final class FastDirectConv: PreparedKernel, @unchecked Sendable {
@@ -79,11 +80,25 @@ final class FastDirectConv: PreparedKernel, @unchecked Sendable {
                          c: out + part.lowerBound &* ldc, ldc: ldc, lower: lower, upper: upper)
         }
         let offsets = UnsafePointer(self.offsets.baseAddress!)
+        // Pairs of full panels three positions at a time, a last odd or partial panel six at a time.
+        let pairs = panels.outputs / 32 * 2
         var ox = columns.lowerBound
+        while ox < columns.upperBound {
+            let rows = min(FastGEMM.wideRows, columns.upperBound &- ox)
+            let a = image + (iy0 &* w &+ ox &* sx &- left)
+            var panel = 0
+            while panel < pairs {
+                FastGEMM.wideGatherTile(panels, panel: panel, a: a, step: sx, offsets: offsets, rows: rows,
+                                        c: out + ox &* ldc, ldc: ldc, lower: lower, upper: upper)
+                panel &+= 2
+            }
+            ox &+= FastGEMM.wideRows
+        }
+        ox = pairs < panels.panels ? columns.lowerBound : columns.upperBound
         while ox < columns.upperBound {
             let rows = min(FastGEMM.rowsPerTile, columns.upperBound &- ox)
             let a = image + (iy0 &* w &+ ox &* sx &- left)
-            for panel in 0..<panels.panels {
+            for panel in pairs..<panels.panels {
                 FastGEMM.gatherTile(panels, panel: panel, a: a, step: sx, offsets: offsets, rows: rows,
                                     c: out + ox &* ldc, ldc: ldc, lower: lower, upper: upper)
             }

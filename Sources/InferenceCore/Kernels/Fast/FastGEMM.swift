@@ -192,6 +192,19 @@ enum FastGEMM {
     @inline(never)
     static func wideTile(_ w: PackedPanels, panel: Int, depth: Range<Int>, a: UnsafePointer<Float>, lda: Int, rows: Int,
                          c: UnsafeMutablePointer<Float>, ldc: Int, lower: Float, upper: Float) {
+        wide(w, panel: panel, depth: depth, a: a, lda: lda, rows: rows, c: c, ldc: ldc, lower: lower, upper: upper)
+    }
+
+    /// `wideTile` whose row `n` has depth `k` at `a + n * step + offsets[k]` (see `gatherTile`).
+    @inline(never)
+    static func wideGatherTile(_ w: PackedPanels, panel: Int, a: UnsafePointer<Float>, step: Int, offsets: UnsafePointer<Int>, rows: Int,
+                               c: UnsafeMutablePointer<Float>, ldc: Int, lower: Float, upper: Float) {
+        wide(w, panel: panel, depth: 0..<w.depth, a: a, lda: step, rows: rows, c: c, ldc: ldc, lower: lower, upper: upper) { offsets[$0] }
+    }
+
+    @inline(__always)
+    static func wide(_ w: PackedPanels, panel: Int, depth: Range<Int>, a: UnsafePointer<Float>, lda: Int, rows: Int,
+                     c: UnsafeMutablePointer<Float>, ldc: Int, lower: Float, upper: Float, index: (Int) -> Int = { $0 }) {
         typealias V = SIMD8<Float>
         let k = w.depth
         let a0 = a, a1 = a + min(1, rows &- 1) &* lda, a2 = a + min(2, rows &- 1) &* lda
@@ -217,7 +230,8 @@ enum FastGEMM {
         let span = k &* 64
         var i = depth.lowerBound
         while i < depth.upperBound {
-            let s0 = V(repeating: a0[i]), s1 = V(repeating: a1[i]), s2 = V(repeating: a2[i])
+            let x = index(i)
+            let s0 = V(repeating: a0[x]), s1 = V(repeating: a1[x]), s2 = V(repeating: a2[x])
             var v = b.loadUnaligned(as: V.self)
             c00 = c00.addingProduct(s0, v); c10 = c10.addingProduct(s1, v); c20 = c20.addingProduct(s2, v)
             v = b.loadUnaligned(fromByteOffset: 32, as: V.self)
