@@ -73,14 +73,15 @@ enum FastGEMM {
     }
 
     /// Computes rows `0..<rows` of `C` on up to `threads` threads. Threads split the rows when
-    /// each gets at least 16 row tiles, or when the activations outweigh the weights (each
+    /// each gets at least 96 rows, or when the activations outweigh the weights (each
     /// thread then streams half the activations); the depthwise layer after, which splits rows
     /// too, then finds its input rows in its own core's L2. Splitting the panels there instead
     /// (each thread streams half the weights, as 14x14 layers did) left the depthwise layers
     /// reading half their input from the other core: on two threads, 1.0-224's 14x14 depthwise
     /// layers took 0.077 ms instead of 0.051, its 14x14 pointwise layers 0.73-0.75 instead of
-    /// 0.70-0.71. Fewer rows (the 7x7 layers, 49 rows) split the panels: at six rows a tile,
-    /// rows split unevenly (0.354 -> 0.362 and 0.725 -> 0.744 ms split by rows). Under about
+    /// 0.70-0.71 (with the 6 x 16 tile; with the 3 x 32 tile, splitting their pairs measured
+    /// level). Fewer rows (the 7x7 layers, 49 rows) split the panels, in pairs: rows split
+    /// unevenly there (0.354 -> 0.362 and 0.725 -> 0.744 ms split by rows). Under about
     /// 2^18 FMAs a GEMM stays on one thread, unless its weights alone take longer to stream
     /// than a split costs (a weight counts as four FMAs): the 0.25-128 classifier, one row by
     /// 256 x 1000, took 24 us on one thread and 14 on two.
