@@ -63,9 +63,9 @@ enum FastGEMM {
 
     /// Rows per cache block for `rows` rows of depth `k`: at most 512 KiB of `A` in blocks of equal
     /// size, a multiple of six rows. The 14x14 layers' 392 KiB then go as one block, and each pair
-    /// of panels is fetched once instead of twice (the second time from L3): 1-3 % less time on those layers on one
-    /// thread than with 256 KiB blocks, in three paired runs (level on two threads, and 128 KiB
-    /// blocks slower).
+    /// of panels is fetched once instead of twice (the second time from L3): 1-3 % less time on
+    /// those layers on one thread than with 256 KiB blocks, in three paired runs (level on two
+    /// threads, and 128 KiB blocks slower).
     static func rowBlock(rows: Int, depth k: Int) -> Int {
         let most = max(rowsPerTile, 128 * 1024 / max(k, 1))
         let blocks = (rows + most - 1) / most
@@ -206,6 +206,8 @@ enum FastGEMM {
         wide(w, panel: panel, depth: 0..<w.depth, a: a, lda: step, rows: rows, c: c, ldc: ldc, lower: lower, upper: upper) { offsets[$0] }
     }
 
+    /// The body of `wideTile` and `wideGatherTile`: `index` maps a depth to its place in a row of
+    /// `A` (the identity for a matrix).
     @inline(__always)
     static func wide(_ w: PackedPanels, panel: Int, depth: Range<Int>, a: UnsafePointer<Float>, lda: Int, rows: Int,
                      c: UnsafeMutablePointer<Float>, ldc: Int, lower: Float, upper: Float, index: (Int) -> Int = { $0 }) {
