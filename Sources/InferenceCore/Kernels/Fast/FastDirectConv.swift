@@ -82,27 +82,25 @@ final class FastDirectConv: PreparedKernel, @unchecked Sendable {
         let offsets = UnsafePointer(self.offsets.baseAddress!)
         // Pairs of full panels three positions at a time, a last odd or partial panel six at a time.
         let pairs = panels.outputs / 32 * 2
-        var ox = columns.lowerBound
-        while ox < columns.upperBound {
-            let rows = min(FastGEMM.wideRows, columns.upperBound &- ox)
-            let a = image + (iy0 &* w &+ ox &* sx &- left)
-            var panel = 0
-            while panel < pairs {
-                FastGEMM.wideGatherTile(panels, panel: panel, a: a, step: sx, offsets: offsets, rows: rows,
-                                        c: out + ox &* ldc, ldc: ldc, lower: lower, upper: upper)
-                panel &+= 2
+        if pairs > 0 {
+            for ox in Swift.stride(from: columns.lowerBound, to: columns.upperBound, by: FastGEMM.wideRows) {
+                let rows = min(FastGEMM.wideRows, columns.upperBound &- ox)
+                let a = image + (iy0 &* w &+ ox &* sx &- left)
+                for panel in Swift.stride(from: 0, to: pairs, by: 2) {
+                    FastGEMM.wideGatherTile(panels, panel: panel, a: a, step: sx, offsets: offsets, rows: rows,
+                                            c: out + ox &* ldc, ldc: ldc, lower: lower, upper: upper)
+                }
             }
-            ox &+= FastGEMM.wideRows
         }
-        ox = pairs < panels.panels ? columns.lowerBound : columns.upperBound
-        while ox < columns.upperBound {
-            let rows = min(FastGEMM.rowsPerTile, columns.upperBound &- ox)
-            let a = image + (iy0 &* w &+ ox &* sx &- left)
-            for panel in pairs..<panels.panels {
-                FastGEMM.gatherTile(panels, panel: panel, a: a, step: sx, offsets: offsets, rows: rows,
-                                    c: out + ox &* ldc, ldc: ldc, lower: lower, upper: upper)
+        if pairs < panels.panels {
+            for ox in Swift.stride(from: columns.lowerBound, to: columns.upperBound, by: FastGEMM.rowsPerTile) {
+                let rows = min(FastGEMM.rowsPerTile, columns.upperBound &- ox)
+                let a = image + (iy0 &* w &+ ox &* sx &- left)
+                for panel in pairs..<panels.panels {
+                    FastGEMM.gatherTile(panels, panel: panel, a: a, step: sx, offsets: offsets, rows: rows,
+                                        c: out + ox &* ldc, ldc: ldc, lower: lower, upper: upper)
+                }
             }
-            ox &+= FastGEMM.rowsPerTile
         }
     }
 
