@@ -68,7 +68,13 @@ public struct Metrics: Sendable, Equatable, Encodable {
     }
 }
 
-/// The indices of the `k` largest values, as a set (ties broken by the lower index).
+/// The indices of the `k` largest values, as a set: NaN ranks above every number (as numpy's
+/// argmax takes it, so a NaN output never agrees with a number), ties go to the lower index.
 func topK(_ values: [Float], _ k: Int) -> Set<Int> {
-    Set(values.indices.sorted { values[$0] != values[$1] ? values[$0] > values[$1] : $0 < $1 }.prefix(k))
+    Set(values.indices.sorted { a, b in
+        let (x, y) = (values[a], values[b])
+        if x.isNaN != y.isNaN { return x.isNaN }
+        if x != y, !x.isNaN { return x > y }
+        return a < b
+    }.prefix(k))
 }
