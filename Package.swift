@@ -24,9 +24,10 @@ let staticRuntime: [LinkerSetting] = [.unsafeFlags(["-static-stdlib"])] + ["Core
 let staticRuntime: [LinkerSetting] = []
 #endif
 
+/// Linux only, for now: the HDF5 shim includes Debian's header path and the runtime uses
+/// `Synchronization` (macOS 15). Built and tested on Debian 12 with Swift 6.
 let package = Package(
     name: "mnconvert",
-    platforms: [.macOS(.v13)],
     products: [
         .executable(name: "mnconvert", targets: ["mnconvert"]),
         .library(name: "MNConvertKit", targets: ["MNConvertKit"]),
@@ -38,50 +39,60 @@ let package = Package(
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
     ],
     targets: [
-        // C shims: the only place C types live.
+        // C shims: the only place C types are declared.
         .target(
             name: "CProtobufFormats",
             exclude: ["README.md"],
             linkerSettings: [.linkedLibrary("protobuf-c")]
         ),
         .target(name: "CHDF5"),
-        .target(name: "HDF5", dependencies: ["CHDF5"]),
 
         // The canonical IR.
         .target(name: "MobileNetIR"),
 
-        // Importers, passes, the native format and the runtime: each sees only the IR below it.
-        .target(name: "ONNXImport", dependencies: ["MobileNetIR", "CProtobufFormats"]),
-        .target(name: "TensorFlowImport", dependencies: ["MobileNetIR", "CProtobufFormats"]),
+        // The Swift faces of the C libraries, then tensors and files on disk.
+        .target(name: "ProtobufFormats", dependencies: ["CProtobufFormats", "MobileNetIR"]),
+        .target(name: "HDF5", dependencies: ["CHDF5", "MobileNetIR"]),
+        .target(name: "TensorIO", dependencies: ["MobileNetIR", "ProtobufFormats"]),
+
+        // Importers, passes, the native format, the runtime and the MobileNetV1 view: each sees
+        // only the modules above it.
+        .target(name: "ONNXImport", dependencies: ["MobileNetIR", "CProtobufFormats", "ProtobufFormats", "TensorIO"]),
+        .target(name: "TensorFlowImport", dependencies: ["MobileNetIR", "CProtobufFormats", "ProtobufFormats", "TensorIO"]),
         .target(name: "KerasImport", dependencies: ["MobileNetIR", "HDF5", "ZIPFoundation"]),
-        .target(name: "MNWFormat", dependencies: ["MobileNetIR"]),
+        .target(name: "MNWFormat", dependencies: ["MobileNetIR", "TensorIO"]),
         .target(name: "GraphPasses", dependencies: ["MobileNetIR"]),
         .target(name: "InferenceCore", dependencies: ["MobileNetIR"], swiftSettings: vectorISA),
-        .target(name: "MobileNetV1", dependencies: ["MobileNetIR"]),
+        .target(name: "MobileNetV1", dependencies: ["MobileNetIR", "TensorIO"]),
 
         // Comparison of outputs, then the use cases the CLI calls, then the CLI.
-        .target(name: "Verification", dependencies: ["MobileNetIR", "InferenceCore"]),
+        .target(name: "Verification", dependencies: ["MobileNetIR", "InferenceCore", "TensorIO"]),
         .target(
             name: "MNConvertKit",
-            dependencies: ["MobileNetIR", "ONNXImport", "TensorFlowImport", "KerasImport", "MNWFormat", "GraphPasses", "InferenceCore", "MobileNetV1", "Verification"]
+            dependencies: ["MobileNetIR", "TensorIO", "ONNXImport", "TensorFlowImport", "KerasImport", "MNWFormat", "GraphPasses",
+                           "InferenceCore", "MobileNetV1", "Verification"]
         ),
         .executableTarget(
             name: "mnconvert",
-            dependencies: ["MNConvertKit", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["MNConvertKit", "MobileNetIR", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             linkerSettings: staticRuntime
         ),
 
-        // Tests mirror the targets; TestSupport loads fixtures and compares tensors.
-        .target(name: "TestSupport", dependencies: ["MobileNetIR", "MNConvertKit"], path: "Tests/TestSupport"),
+        // Tests mirror the targets, each depending on what it imports; TestSupport loads fixtures
+        // and compares tensors.
+        .target(name: "TestSupport", dependencies: ["MobileNetIR", "TensorIO"], path: "Tests/TestSupport"),
+        .testTarget(name: "MobileNetIRTests", dependencies: ["MobileNetIR", "TestSupport"]),
+        .testTarget(name: "TensorIOTests", dependencies: ["TensorIO", "ProtobufFormats", "MobileNetIR", "TestSupport"]),
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "TestSupport"]),
-        .testTarget(name: "ONNXImportTests", dependencies: ["ONNXImport", "InferenceCore", "TestSupport"]),
-        .testTarget(name: "TensorFlowImportTests", dependencies: ["TensorFlowImport", "InferenceCore", "TestSupport"]),
-        .testTarget(name: "KerasImportTests", dependencies: ["KerasImport", "InferenceCore", "TestSupport"]),
-        .testTarget(name: "MobileNetV1Tests", dependencies: ["MobileNetV1", "GraphPasses", "ONNXImport", "TestSupport"]),
-        .testTarget(name: "GraphPassesTests", dependencies: ["GraphPasses", "InferenceCore", "TestSupport"]),
-        .testTarget(name: "InferenceCoreTests", dependencies: ["InferenceCore", "TestSupport"]),
-        .testTarget(name: "MNWFormatTests", dependencies: ["MNWFormat", "TestSupport"]),
-        .testTarget(name: "MNConvertKitTests", dependencies: ["MNConvertKit", "MNWFormat", "TestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["TestSupport", "MNConvertKit", "MobileNetIR"]),
+        .testTarget(name: "ONNXImportTests", dependencies: ["ONNXImport", "InferenceCore", "MobileNetIR", "TestSupport"]),
+        .testTarget(name: "TensorFlowImportTests", dependencies: ["TensorFlowImport", "InferenceCore", "MobileNetIR", "TestSupport"]),
+        .testTarget(name: "KerasImportTests", dependencies: ["KerasImport", "InferenceCore", "MobileNetIR", "TestSupport"]),
+        .testTarget(name: "MobileNetV1Tests", dependencies: ["MobileNetV1", "GraphPasses", "ONNXImport", "MobileNetIR", "TestSupport"]),
+        .testTarget(name: "GraphPassesTests", dependencies: ["GraphPasses", "InferenceCore", "ONNXImport", "MobileNetIR", "TestSupport"]),
+        .testTarget(name: "InferenceCoreTests", dependencies: ["InferenceCore", "MobileNetIR", "TestSupport"]),
+        .testTarget(name: "MNWFormatTests", dependencies: ["MNWFormat", "MobileNetIR", "TestSupport"]),
+        .testTarget(name: "VerificationTests", dependencies: ["Verification", "MobileNetIR", "TestSupport"]),
+        .testTarget(name: "MNConvertKitTests", dependencies: ["MNConvertKit", "MNWFormat", "MobileNetIR", "TensorIO", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["MobileNetIR", "TensorIO", "TestSupport"]),
     ]
 )

@@ -7,6 +7,12 @@ bash Scripts/install-deps.sh
 bash Formats/regenerate.sh --check
 swift build -c release
 bash Scripts/check-isa.sh
+# The Python the tests run beside mnconvert (Examples/read_mnw.py needs numpy), pinned.
+if [[ ! -x .venv-test/bin/python ]] || ! cmp -s Scripts/test-requirements.txt .venv-test/requirements.txt; then
+  python3 -m venv .venv-test
+  .venv-test/bin/pip install --quiet -r Scripts/test-requirements.txt
+  cp Scripts/test-requirements.txt .venv-test/requirements.txt
+fi
 # The tests are XCTest; --disable-swift-testing keeps the empty Swift Testing run from
 # printing the last summary line.
 swift test -c release --disable-swift-testing

@@ -1,6 +1,9 @@
 import Dispatch
+import Foundation
 import InferenceCore
 import MobileNetIR
+import MobileNetV1
+import TensorIO
 import Verification
 
 /// `mnconvert bench`: how fast the core runs a model, batch 1, at its declared resolution.
@@ -21,6 +24,15 @@ public enum Benchmark {
         enum CodingKeys: String, CodingKey {
             case medianMs = "median_ms", minMs = "min_ms", maxMs = "max_ms", runs, threads, multAdds = "mult_adds", gflops
             case peakGflops = "peak_gflops", percentOfPeak = "percent_of_peak"
+        }
+
+        /// The result as `bench --json` prints it.
+        public func json() -> String { JSONText.report(self) }
+
+        /// The result as `bench` prints it, for the model at `path`.
+        public func text(model path: String) -> String {
+            String(format: "%@: median %.3f ms (min %.3f, max %.3f) over %d runs on %d thread%@; %.1f GFLOP/s, %.0f%% of the measured %.1f GFLOP/s peak",
+                   path, medianMs, minMs, maxMs, runs, threads, threads == 1 ? "" : "s", gflops, percentOfPeak, peakGflops)
         }
     }
 
@@ -87,13 +99,9 @@ extension Benchmark {
     /// The threads the core uses when asked for `requested` (nil: all cores; never more).
     public static func threads(_ requested: Int?) -> Int { Engine.threadCount(requested) }
 
-    /// A convolution's or dense layer's mult-adds: its weights times its output positions.
+    /// A node's mult-adds at batch 1, counted as `info` counts them.
     static func multAdds(of node: Node, in graph: Graph, shapes: [String: [Int]]) -> Int {
-        guard let w = node.inputs.count > 1 ? graph.constants[node.inputs[1]] : nil, let out = shapes[node.output] else { return 0 }
-        switch node.op {
-        case .conv2d: return w.count * out[0] * out[2] * out[3]
-        case .dense: return w.count * out.dropLast().reduce(1, *)
-        default: return 0
-        }
+        shapes[node.output].map { CostReport.multAdds(of: node, in: graph, outputShape: $0) } ?? 0
     }
+
 }

@@ -1,5 +1,6 @@
 import InferenceCore
 import MobileNetIR
+import TensorIO
 import Verification
 
 /// `mnconvert run` and `mnconvert verify`.
@@ -10,9 +11,11 @@ public enum Execution {
     public static func run(model modelPath: String, input inputPath: String, output outputPath: String,
                            layout: TensorLayout?, selection: ImportOptions = .init(), threads: Int? = nil) throws(MNConvertError) -> Tensor {
         let runner = try runner(for: modelPath, selection: selection, threads: threads)
-        let input = try TensorFiles.read(inputPath)
+        let input = try readTensor(inputPath)
         let output = try run(runner, on: input, layout: layout, modelPath: modelPath, inputPath: inputPath)
-        try TensorFiles.write(output, to: outputPath, name: runner.graph.outputs[0])
+        do { try TensorFile.write(output, to: outputPath, name: runner.graph.outputs[0]) } catch {
+            throw .output(path: outputPath, message: error.reason)
+        }
         return output
     }
 
@@ -44,8 +47,8 @@ public enum Execution {
                               layout: TensorLayout?, tolerance: Double, selection: ImportOptions = .init(),
                               threads: Int? = nil) throws(MNConvertError) -> VerificationReport {
         let runner = try runner(for: modelPath, selection: selection, threads: threads)
-        let input = try TensorFiles.read(inputPath)
-        let expected = try TensorFiles.read(expectedPath)
+        let input = try readTensor(inputPath)
+        let expected = try readTensor(expectedPath)
         let output = try run(runner, on: input, layout: layout, modelPath: modelPath, inputPath: inputPath)
         guard output.count == expected.count else {
             throw .input(path: expectedPath, message: "holds shape \(expected.shape), the model's output has shape \(output.shape)")
@@ -53,6 +56,10 @@ public enum Execution {
         return Comparison.report(expected: [expected], got: [output], names: [runner.graph.outputs[0]],
                                  referenceName: expectedPath, candidateName: modelPath,
                                  samples: expected.rank == 0 ? 1 : expected.shape[0], seed: nil, tolerance: tolerance)
+    }
+
+    static func readTensor(_ path: String) throws(MNConvertError) -> Tensor {
+        do { return try TensorFile.read(path) } catch { throw .input(path: path, message: error.reason) }
     }
 
     /// A runner for the canonicalised graph of any model file.

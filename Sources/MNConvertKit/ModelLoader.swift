@@ -1,10 +1,10 @@
-import Foundation
 import GraphPasses
 import MNWFormat
 import MobileNetIR
 import ONNXImport
 import KerasImport
 import TensorFlowImport
+import TensorIO
 
 /// What the user says about a source that the file itself may not.
 public struct ImportOptions: Sendable, Equatable {
@@ -44,7 +44,8 @@ public enum ModelLoader {
     /// Reads and imports `path`. Options that do not apply to the file's format are an error when
     /// `strict`, and ignored otherwise (`verify A B` where only one of the two is TensorFlow).
     public static func load(_ path: String, options: ImportOptions = .init(), strict: Bool = true) throws(MNConvertError) -> LoadedModel {
-        let file = try MappedFile(path)
+        let file: MappedFile
+        do { file = try MappedFile(path) } catch { throw .input(path: path, message: error.reason) }
         let bytes = file.bytes
         // The format shows in the first bytes (a protobuf field running past them is kept).
         guard let format = ModelFormat.detect(Array(bytes.prefix(1 << 16))) else {
@@ -73,24 +74,5 @@ public enum ModelLoader {
         }
         withExtendedLifetime(file) {}
         return LoadedModel(path: path, format: format, graph: options.resolution.map { graph.declaringResolution($0) } ?? graph)
-    }
-
-    /// The whole file as an array (tensor files), or an input error that says why not.
-    static func readFile(_ path: String) throws(MNConvertError) -> [UInt8] {
-        let file = try MappedFile(path)
-        return withExtendedLifetime(file) { Array(file.bytes) }
-    }
-}
-
-extension Graph {
-    /// The graph with every rank-4 input's height and width declared as `side`.
-    func declaringResolution(_ side: Int) -> Graph {
-        var copy = self
-        for i in copy.inputs.indices where copy.inputs[i].shape.count == 4 {
-            let (h, w) = copy.inputs[i].layout == .nhwc ? (1, 2) : (2, 3)
-            copy.inputs[i].shape[h] = side
-            copy.inputs[i].shape[w] = side
-        }
-        return copy
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import MobileNetIR
+import TensorIO
 
 /// Reads and writes `.mnw` files (`Formats/mnw.md`).
 ///
@@ -32,7 +33,10 @@ public enum MNWFile {
     @discardableResult
     public static func write(_ graph: Graph, to path: String) throws(MNWError) -> Int {
         let plan = try FilePlan(graph)
-        try AtomicFile.write(to: path) { output in plan.emit(output.write) }
+        do { try AtomicFile.write(to: path) { output in plan.emit(output.write) } } catch {
+            guard case .cannotWrite(_, let reason) = error else { throw .writeFailed(path: path, reason: error.reason) }
+            throw .writeFailed(path: path, reason: reason)
+        }
         return plan.size
     }
 
@@ -77,11 +81,8 @@ public enum MNWFile {
                 metadata: .init(sourceFormat: graph.metadata.sourceFormat, producer: graph.metadata.producer,
                                 sourceInputLayout: graph.metadata.sourceInputLayout, properties: graph.metadata.properties),
                 tensors: records)
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
             let json: [UInt8]
-            do { json = Array(try encoder.encode(header)) } catch { throw .unencodable("\(error)") }
+            do { json = try JSONText.encode(header, pretty: false) } catch { throw .unencodable("\(error)") }
             guard json.count < Int(UInt32.max) else { throw .unencodable("the header is larger than 4 GiB") }
 
             prefix = magic

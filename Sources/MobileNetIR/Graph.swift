@@ -48,6 +48,21 @@ public struct Graph: Sendable, Equatable {
         return copy
     }
 }
+extension Graph {
+    /// The graph with every rank-4 input's height and width declared as `side`, in the input's
+    /// own layout (MobileNetV1 is fully convolutional up to the pool, so one set of weights runs
+    /// at any side).
+    public func declaringResolution(_ side: Int) -> Graph {
+        var copy = self
+        for i in copy.inputs.indices where copy.inputs[i].shape.count == 4 {
+            let (h, w) = copy.inputs[i].layout == .nhwc ? (1, 2) : (2, 3)
+            copy.inputs[i].shape[h] = side
+            copy.inputs[i].shape[w] = side
+        }
+        return copy
+    }
+}
+
 
 /// One operation applied to named values.
 public struct Node: Sendable, Equatable {

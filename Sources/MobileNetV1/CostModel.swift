@@ -1,5 +1,6 @@
 import Foundation
 import MobileNetIR
+import TensorIO
 
 /// The paper's cost model (Howard et al. 2017, section 3): mult-adds of the convolutions and the
 /// classifier at batch 1, each layer's kernel mult-adds times its output positions; parameters of
@@ -68,6 +69,18 @@ public struct CostReport: Sendable, Encodable {
         paperMultAdds = at224.map { Int((Double($0) * Double(resolution * resolution) / Double(224 * 224)).rounded()) }
     }
 
+    /// A convolution's or dense layer's mult-adds for one sample: every weight is used once at
+    /// each output position (`[N, C, H, W]` outputs: H x W positions; dense `[N, ..., O]`: the
+    /// axes between). Other ops count 0.
+    public static func multAdds(of node: Node, in graph: Graph, outputShape out: [Int]) -> Int {
+        guard node.inputs.count > 1, let w = graph.constants[node.inputs[1]], !out.isEmpty else { return 0 }
+        switch node.op {
+        case .conv2d: return out.count == 4 ? w.count * out[2] * out[3] : 0
+        case .dense: return w.count * out.dropFirst().dropLast().reduce(1, *)
+        default: return 0
+        }
+    }
+
     static func layerCosts(model: MobileNetV1Model, graph: Graph, resolution: Int) throws(IRError) -> [Layer] {
         let input = graph.inputs[0]
         let shape: [Int] = input.layout == .nhwc ? [1, resolution, resolution, input.shape[3] ?? 3] : [1, input.shape[1] ?? 3, resolution, resolution]
@@ -87,10 +100,9 @@ public struct CostReport: Sendable, Encodable {
             case .conv2d(let conv):
                 let w = graph.constants[node.inputs[1]]!
                 let weights = w.count
-                let out = shapes[layer.output]!
                 entry.kernel = [w.shape[2], w.shape[3]]
                 entry.stride = conv.stride[0]
-                entry.multAdds = weights * out[2] * out[3]
+                entry.multAdds = Self.multAdds(of: node, in: graph, outputShape: shapes[layer.output]!)
                 entry.params = weights
                 if layer.name == "classifier" {
                     entry.op = "classifier"
@@ -112,7 +124,7 @@ public struct CostReport: Sendable, Encodable {
             case .dense:
                 let w = graph.constants[node.inputs[1]]!
                 entry.op = "classifier"
-                entry.multAdds = w.count
+                entry.multAdds = Self.multAdds(of: node, in: graph, outputShape: shapes[layer.output]!)
                 entry.params = w.count + w.shape[0]
             case .softmax:
                 entry.op = "softmax"
@@ -125,11 +137,7 @@ public struct CostReport: Sendable, Encodable {
     }
 
     /// The report as indented JSON with sorted keys.
-    public func json() -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: (try? encoder.encode(self)) ?? Data(), as: UTF8.self)
-    }
+    public func json() -> String { JSONText.report(self) }
 
     /// A table that fits in 100 columns, then the totals.
     public func text() -> String {

@@ -1,3 +1,5 @@
+import ProtobufFormats
+
 /// Why an ONNX file cannot be imported faithfully.
 ///
 /// Each case carries what a user needs to act: the node, the op type, the tensor, the opset. The CLI
@@ -56,6 +58,18 @@ extension ONNXImportError: CustomStringConvertible {
             "graph input '\(name)': \(detail)"
         case .invalidGraph(let detail):
             "the graph is malformed: \(detail)"
+        }
+    }
+}
+
+extension ONNXImportError {
+    /// A TensorProto that cannot be decoded, as the importer reports it.
+    init(_ error: TensorProtoError) {
+        switch error {
+        case .notATensor(let detail): self = .invalidTensor(name: "(tensor)", detail: detail)
+        case .invalidTensor(let name, let detail): self = .invalidTensor(name: name, detail: detail)
+        case .unsupportedDataType(let name, let dataType): self = .unsupportedDataType(name: name, dataType: dataType)
+        case .externalData(let name): self = .externalData(name: name)
         }
     }
 }

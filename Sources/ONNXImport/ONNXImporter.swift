@@ -1,4 +1,6 @@
 import MobileNetIR
+import ProtobufFormats
+import TensorIO
 
 /// Reads an ONNX model into the IR, faithfully: one IR node per ONNX node (Gemm and MatMul become
 /// `dense`, Constant nodes become constants), nothing folded. Canonicalising is the passes' job.
@@ -72,10 +74,10 @@ struct ONNXGraphBuilder {
 
     // MARK: Values
 
-    mutating func addConstant(_ tensor: ONNXTensor, as name: String) throws(ONNXImportError) {
+    mutating func addConstant(_ tensor: ProtoTensor, as name: String) throws(ONNXImportError) {
         switch tensor.values {
         case .float(let values):
-            let constant = Tensor(shape: tensor.dims, data: values)
+            let constant = Tensor(shape: tensor.shape, data: values)
             if referenced.contains(name), let index = constant.firstNonFiniteIndex {
                 throw .nonFiniteWeight(name: name, index: index)
             }
@@ -83,7 +85,7 @@ struct ONNXGraphBuilder {
         case .int64(let values):
             integerConstants[name] = values
             // An integer tensor read as data (rare) is also available as floats.
-            constants[name] = Tensor(shape: tensor.dims, data: values.map { Float($0) })
+            constants[name] = Tensor(shape: tensor.shape, data: values.map { Float($0) })
         }
     }
 

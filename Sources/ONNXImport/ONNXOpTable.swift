@@ -1,4 +1,5 @@
 import MobileNetIR
+import ProtobufFormats
 
 /// The ONNX op table: how each supported ONNX op becomes IR, for opsets 6 to 21.
 ///
@@ -55,10 +56,10 @@ extension ONNXGraphBuilder {
         case (_, .tensor(var tensor))?:
             tensor.name = name
             try addConstant(tensor, as: name)
-        case ("value_float", .float(let v))?: try addConstant(ONNXTensor(name: name, dims: [], values: .float([v])), as: name)
-        case ("value_floats", .floats(let v))?: try addConstant(ONNXTensor(name: name, dims: [v.count], values: .float(v)), as: name)
-        case ("value_int", .int(let v))?: try addConstant(ONNXTensor(name: name, dims: [], values: .int64([v])), as: name)
-        case ("value_ints", .ints(let v))?: try addConstant(ONNXTensor(name: name, dims: [v.count], values: .int64(v)), as: name)
+        case ("value_float", .float(let v))?: try addConstant(ProtoTensor(name: name, shape: [], values: .float([v])), as: name)
+        case ("value_floats", .floats(let v))?: try addConstant(ProtoTensor(name: name, shape: [v.count], values: .float(v)), as: name)
+        case ("value_int", .int(let v))?: try addConstant(ProtoTensor(name: name, shape: [], values: .int64([v])), as: name)
+        case ("value_ints", .ints(let v))?: try addConstant(ProtoTensor(name: name, shape: [v.count], values: .int64(v)), as: name)
         default:
             throw .unsupportedAttribute(node: node.displayName, opType: "Constant", detail: "only tensor, float and int values are supported")
         }

@@ -1,5 +1,6 @@
 import Foundation
 import MobileNetIR
+import ProtobufFormats
 
 /// Evaluation of constant subgraphs at import.
 ///
@@ -32,8 +33,8 @@ extension TFGraphBuilder {
         case "Cast":
             let destination: Int32? = if case .type(let t)? = node.attributes["DstT"] { t } else { nil }
             switch destination {
-            case 1?, 2?, 19?: folded[node.name] = TFTensor(shape: a.shape, values: .float(a.floats))
-            case 3?, 9?: folded[node.name] = TFTensor(shape: a.shape, values: .int64(a.ints ?? a.floats.map { Int64($0) }))
+            case 1?, 2?, 19?: folded[node.name] = ProtoTensor(shape: a.shape, values: .float(a.floats))
+            case 3?, 9?: folded[node.name] = ProtoTensor(shape: a.shape, values: .int64(a.int64s ?? a.floats.map { Int64($0) }))
             default: return false
             }
         case "Rsqrt", "Sqrt", "Reciprocal", "Neg", "Square":
@@ -44,10 +45,10 @@ extension TFGraphBuilder {
             case "Neg": { -$0 }
             default: { $0 * $0 }
             }
-            folded[node.name] = TFTensor(shape: a.shape, values: .float(a.floats.map { Float(f(Double($0))) }))
+            folded[node.name] = ProtoTensor(shape: a.shape, values: .float(a.floats.map { Float(f(Double($0))) }))
         case "Reshape", "ExpandDims", "Squeeze":
             let shape = try foldedShape(node, operands)
-            folded[node.name] = TFTensor(shape: shape, values: a.values)
+            folded[node.name] = ProtoTensor(shape: shape, values: a.values)
         default:
             guard operands.count == 2 else { return false }
             folded[node.name] = try elementwise(node, a, operands[1])
@@ -56,18 +57,18 @@ extension TFGraphBuilder {
     }
 
     /// The shape a constant Reshape, ExpandDims or Squeeze gives its input.
-    private func foldedShape(_ node: TFNode, _ operands: [TFTensor]) throws(TensorFlowImportError) -> [Int] {
+    private func foldedShape(_ node: TFNode, _ operands: [ProtoTensor]) throws(TensorFlowImportError) -> [Int] {
         let input = operands[0].shape
         switch node.op {
         case "Reshape":
-            guard operands.count == 2, let target = operands[1].ints else { throw invalid(node, "a Reshape without an integer shape") }
+            guard operands.count == 2, let target = operands[1].int64s else { throw invalid(node, "a Reshape without an integer shape") }
             var shape = target.map { Int($0) }
             let known = shape.filter { $0 >= 0 }.reduce(1, *)
             if let i = shape.firstIndex(of: -1), known > 0 { shape[i] = operands[0].count / known }
             guard shape.reduce(1, *) == operands[0].count else { throw invalid(node, "cannot reshape \(input) to \(target)") }
             return shape
         case "ExpandDims":
-            guard operands.count == 2, let axis = operands[1].ints?.first else { throw invalid(node, "an ExpandDims without an axis") }
+            guard operands.count == 2, let axis = operands[1].int64s?.first else { throw invalid(node, "an ExpandDims without an axis") }
             let a = Int(axis) < 0 ? Int(axis) + input.count + 1 : Int(axis)
             guard (0...input.count).contains(a) else { throw invalid(node, "axis \(axis) out of range") }
             var shape = input
@@ -82,7 +83,7 @@ extension TFGraphBuilder {
     }
 
     /// Numpy-broadcast arithmetic on two constants, in `Double`.
-    private func elementwise(_ node: TFNode, _ a: TFTensor, _ b: TFTensor) throws(TensorFlowImportError) -> TFTensor {
+    private func elementwise(_ node: TFNode, _ a: ProtoTensor, _ b: ProtoTensor) throws(TensorFlowImportError) -> ProtoTensor {
         guard let shape = broadcastShape(a.shape, b.shape) else { throw invalid(node, "cannot broadcast \(a.shape) with \(b.shape)") }
         let rank = shape.count
         let (sa, sb) = (broadcastStrides(a.shape, rank: rank), broadcastStrides(b.shape, rank: rank))
@@ -104,8 +105,8 @@ extension TFGraphBuilder {
             }
             result[i] = op(Double(va[ia]), Double(vb[ib]))
         }
-        if a.ints != nil, b.ints != nil { return TFTensor(shape: shape, values: .int64(result.map { Int64($0) })) }
-        return TFTensor(shape: shape, values: .float(result.map { Float($0) }))
+        if a.int64s != nil, b.int64s != nil { return ProtoTensor(shape: shape, values: .int64(result.map { Int64($0) })) }
+        return ProtoTensor(shape: shape, values: .float(result.map { Float($0) }))
     }
 
     private func invalid(_ node: TFNode, _ detail: String) -> TensorFlowImportError {

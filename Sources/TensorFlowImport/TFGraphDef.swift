@@ -1,4 +1,6 @@
 import CProtobufFormats
+import MobileNetIR
+import ProtobufFormats
 
 /// The parts of a TensorFlow GraphDef that the importer reads, as Swift values. `parse` unpacks
 /// with libprotobuf-c, copies, and frees the C message before it returns.
@@ -22,33 +24,9 @@ enum TFAttribute {
     case bool(Bool)
     case type(Int32)
     case shape([Int?]?)
-    case tensor(TFTensor)
+    case tensor(ProtoTensor)
     case list(ints: [Int64], floats: [Float], strings: [String])
     case other
-}
-
-/// A constant: its shape in TensorFlow's layout and its elements as `Float` or `Int64`.
-struct TFTensor {
-    enum Values {
-        case float([Float])
-        case int64([Int64])
-    }
-    var shape: [Int]
-    var values: Values
-
-    var count: Int { shape.reduce(1, *) }
-
-    var floats: [Float] {
-        switch values {
-        case .float(let v): v
-        case .int64(let v): v.map { Float($0) }
-        }
-    }
-
-    var ints: [Int64]? {
-        if case .int64(let v) = values { return v }
-        return nil
-    }
 }
 
 enum TFGraphDef {
@@ -85,7 +63,7 @@ enum TFGraphDef {
 extension TFAttribute {
     init(_ a: Tensorflow__AttrValue, node: String) throws(TensorFlowImportError) {
         switch a.value_case {
-        case TENSORFLOW__ATTR_VALUE__VALUE_S: self = .string(bytesToString(a.s))
+        case TENSORFLOW__ATTR_VALUE__VALUE_S: self = .string(a.s.text)
         case TENSORFLOW__ATTR_VALUE__VALUE_I: self = .int(a.i)
         case TENSORFLOW__ATTR_VALUE__VALUE_F: self = .float(a.f)
         case TENSORFLOW__ATTR_VALUE__VALUE_B: self = .bool(a.b != 0)
@@ -93,11 +71,11 @@ extension TFAttribute {
         case TENSORFLOW__ATTR_VALUE__VALUE_SHAPE: self = .shape(a.shape.flatMap { shapeDims($0.pointee) })
         case TENSORFLOW__ATTR_VALUE__VALUE_TENSOR:
             guard let t = a.tensor else { self = .other; return }
-            self = .tensor(try TFTensor(t.pointee, name: node))
+            self = .tensor(try ProtoTensor(tensorflow: t.pointee, name: node))
         case TENSORFLOW__ATTR_VALUE__VALUE_LIST:
             guard let list = a.list?.pointee else { self = .list(ints: [], floats: [], strings: []); return }
             self = .list(ints: Array(cArray(list.i, list.n_i)), floats: Array(cArray(list.f, list.n_f)),
-                         strings: cArray(list.s, list.n_s).map(bytesToString))
+                         strings: cArray(list.s, list.n_s).map(\.text))
         default: self = .other
         }
     }
@@ -112,24 +90,19 @@ func shapeDims(_ shape: Tensorflow__TensorShapeProto) -> [Int?]? {
     }
 }
 
-extension TFTensor {
-    /// Decodes a TensorProto, checking its shape against the data present before allocating. A
+extension ProtoTensor {
+    /// Decodes a TensorFlow TensorProto, checking its shape against the data present before allocating. A
     /// typed value list shorter than the shape repeats its last element, and an empty one means
     /// zeros, as TensorFlow reads them.
-    init(_ t: Tensorflow__TensorProto, name: String) throws(TensorFlowImportError) {
+    init(tensorflow t: Tensorflow__TensorProto, name: String) throws(TensorFlowImportError) {
         guard let dims = t.tensor_shape.flatMap({ shapeDims($0.pointee) }), dims.allSatisfy({ $0 != nil }) else {
             throw .invalidTensor(name: name, detail: "the constant has no complete shape")
         }
         let shape = dims.map { $0! }
-        var count = 1
-        for d in shape {
-            let (product, overflow) = count.multipliedReportingOverflow(by: d)
-            guard !overflow, product <= Int(Int32.max) else {
-                throw .invalidTensor(name: name, detail: "shape \(shape) holds more elements than any model can")
-            }
-            count = product
+        guard let count = checkedElementCount(shape) else {
+            throw .invalidTensor(name: name, detail: "shape \(shape) holds more elements than any model can")
         }
-        let content = UnsafeRawBufferPointer(start: t.tensor_content.data, count: t.tensor_content.len)
+        let content = t.tensor_content.buffer
         func fromContent<T>(_ width: Int, _ load: (Int) -> T) throws(TensorFlowImportError) -> [T] {
             guard content.count == count * width else {
                 throw .invalidTensor(name: name, detail: "shape \(shape) needs \(count * width) bytes, tensor_content holds \(content.count)")
@@ -143,6 +116,7 @@ extension TFTensor {
             }
             return Array(values) + Array(repeating: values.last ?? 0, count: count - values.count)
         }
+        let values: Values
         switch t.dtype {
         case TENSORFLOW__DATA_TYPE__DT_FLOAT:
             values = .float(content.count > 0
@@ -167,20 +141,6 @@ extension TFTensor {
         default:
             throw .unsupportedDataType(name: name, dataType: Int32(t.dtype.rawValue))
         }
-        self.shape = shape
+        self.init(name: name, shape: shape, values: values)
     }
-}
-
-/// A C array of `count` elements as a Swift buffer (empty for a NULL pointer).
-func cArray<T>(_ pointer: UnsafeMutablePointer<T>?, _ count: Int) -> UnsafeBufferPointer<T> {
-    guard let pointer, count > 0 else { return UnsafeBufferPointer(start: nil, count: 0) }
-    return UnsafeBufferPointer(start: pointer, count: count)
-}
-
-func cString(_ pointer: UnsafeMutablePointer<CChar>?) -> String {
-    pointer.map { String(cString: $0) } ?? ""
-}
-
-func bytesToString(_ data: ProtobufCBinaryData) -> String {
-    String(decoding: UnsafeRawBufferPointer(start: data.data, count: data.len), as: UTF8.self)
 }

@@ -1,4 +1,5 @@
 import MobileNetIR
+import ProtobufFormats
 
 /// The TensorFlow op table: how each supported op becomes IR.
 ///
@@ -143,7 +144,7 @@ extension TFGraphBuilder {
 
     private mutating func convertPad(_ node: TFNode) throws(TensorFlowImportError) {
         let x = try data(node, 0)
-        guard let paddings = folded[node.inputs[1].node]?.ints, paddings.count % 2 == 0 else {
+        guard let paddings = folded[node.inputs[1].node]?.int64s, paddings.count % 2 == 0 else {
             throw .nonConstantWeight(node: node.name, op: node.op, input: node.inputs[1].node)
         }
         var value: Float = 0
@@ -174,7 +175,7 @@ extension TFGraphBuilder {
 
     private mutating func convertMean(_ node: TFNode) throws(TensorFlowImportError) {
         var x = try data(node, 0)
-        guard let axes = folded[node.inputs[1].node]?.ints else {
+        guard let axes = folded[node.inputs[1].node]?.int64s else {
             throw .nonConstantWeight(node: node.name, op: node.op, input: node.inputs[1].node)
         }
         let keepDims: Bool = if case .bool(true)? = node.attributes["keep_dims"] { true } else { false }
@@ -210,7 +211,7 @@ extension TFGraphBuilder {
                 throw unsupported(node, "a target shape with several dimensions fixed only at run time")
             }
             target = resolved
-        } else if let constant = folded[node.inputs[1].node]?.ints {
+        } else if let constant = folded[node.inputs[1].node]?.int64s {
             target = constant.map { Int($0) }
         } else {
             throw .nonConstantWeight(node: node.name, op: node.op, input: node.inputs[1].node)
@@ -251,7 +252,7 @@ extension TFGraphBuilder {
     }
 
     /// Constant input `index` (a filter, a statistic).
-    func weight(_ node: TFNode, _ index: Int) throws(TensorFlowImportError) -> TFTensor {
+    func weight(_ node: TFNode, _ index: Int) throws(TensorFlowImportError) -> ProtoTensor {
         guard index < node.inputs.count else { throw .nonConstantWeight(node: node.name, op: node.op, input: "(input \(index))") }
         guard let tensor = folded[node.inputs[index].node] else {
             throw .nonConstantWeight(node: node.name, op: node.op, input: node.inputs[index].node)

@@ -1,4 +1,5 @@
 import MobileNetIR
+import ProtobufFormats
 
 /// Integer shape arithmetic evaluated at import.
 ///
@@ -20,7 +21,7 @@ extension TFGraphBuilder {
             shapeValues[node.name] = value.permuted ? (0..<4).map { ir[TFValue.irAxis($0)] } : ir
             return true
         }
-        let operands = node.inputs.map { shapeValues[$0.node] ?? folded[$0.node]?.ints.map { $0.map(ShapeElement.known) } }
+        let operands = node.inputs.map { shapeValues[$0.node] ?? folded[$0.node]?.int64s.map { $0.map(ShapeElement.known) } }
         guard node.inputs.contains(where: { shapeValues[$0.node] != nil }), operands.allSatisfy({ $0 != nil }) else { return false }
         let elements = operands.map { $0! }
         let result: [ShapeElement]
@@ -42,7 +43,7 @@ extension TFGraphBuilder {
         }
         shapeValues[node.name] = result
         let known = result.compactMap(\.knownValue)
-        if known.count == result.count { folded[node.name] = TFTensor(shape: [known.count], values: .int64(known)) }
+        if known.count == result.count { folded[node.name] = ProtoTensor(shape: [known.count], values: .int64(known)) }
         return true
     }
 

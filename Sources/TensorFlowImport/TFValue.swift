@@ -1,4 +1,5 @@
 import MobileNetIR
+import ProtobufFormats
 
 /// A TensorFlow tensor as the IR holds it.
 ///
@@ -38,7 +39,7 @@ extension TFGraphBuilder {
 
     /// A TensorFlow-layout constant rearranged to combine element-wise with `value`: for a permuted
     /// value, right-aligned to rank 4 and transposed to NCHW.
-    func aligned(_ constant: TFTensor, with value: TFValue) -> Tensor {
+    func aligned(_ constant: ProtoTensor, with value: TFValue) -> Tensor {
         let tensor = Tensor(shape: constant.shape, data: constant.floats)
         guard value.permuted, tensor.rank <= 4 else { return tensor }
         let padded = Tensor(shape: Array(repeating: 1, count: 4 - tensor.rank) + tensor.shape, data: tensor.data)

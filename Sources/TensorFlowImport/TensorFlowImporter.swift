@@ -1,4 +1,6 @@
 import MobileNetIR
+import ProtobufFormats
+import TensorIO
 
 /// Reads a frozen TensorFlow GraphDef into the IR.
 ///
@@ -44,7 +46,7 @@ struct TFGraphBuilder {
     var irNodes: [Node] = []
     var constants: [String: Tensor] = [:]
     /// TensorFlow nodes evaluated at import, in TensorFlow's layout.
-    var folded: [String: TFTensor] = [:]
+    var folded: [String: ProtoTensor] = [:]
     /// Integer shape arithmetic evaluated at import.
     var shapeValues: [String: [ShapeElement]] = [:]
     /// The IR value that holds each converted TensorFlow node's output.

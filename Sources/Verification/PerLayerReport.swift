@@ -1,6 +1,7 @@
 import Foundation
 import InferenceCore
 import MobileNetIR
+import TensorIO
 
 /// Layer-by-layer comparison of two models whose layers are matched by canonical name.
 public struct PerLayerReport: Sendable, Encodable {
@@ -37,7 +38,7 @@ public struct PerLayerReport: Sendable, Encodable {
     }
 
     public func json() -> String {
-        reportJSON(self)
+        JSONText.report(self)
     }
 
     public func text() -> String {

@@ -1,4 +1,5 @@
 import Foundation
+import TensorIO
 
 /// The outcome of comparing two models (or a model and reference outputs), output by output.
 public struct VerificationReport: Sendable, Encodable {
@@ -45,7 +46,7 @@ public struct VerificationReport: Sendable, Encodable {
 
     /// The report as indented JSON with sorted keys; an infinite SNR is written `"inf"`.
     public func json() -> String {
-        reportJSON(self)
+        JSONText.report(self)
     }
 
     /// The report as a few aligned lines for a terminal.

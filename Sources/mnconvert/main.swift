@@ -319,14 +319,6 @@ struct Bench: ParsableCommand {
         }
         let result: Benchmark.Result
         do { result = try Benchmark.run(model, threads: threads, runs: runs, warmup: warmup, options: nodes.selection) } catch { fail(error) }
-        if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            printOut(String(decoding: (try? encoder.encode(result)) ?? Data(), as: UTF8.self))
-        } else {
-            printOut(String(format: "%@: median %.3f ms (min %.3f, max %.3f) over %d runs on %d thread%@; %.1f GFLOP/s, %.0f%% of the measured %.1f GFLOP/s peak",
-                            model, result.medianMs, result.minMs, result.maxMs, result.runs, result.threads, result.threads == 1 ? "" : "s",
-                            result.gflops, result.percentOfPeak, result.peakGflops))
-        }
+        printOut(json ? result.json() : result.text(model: model))
     }
 }

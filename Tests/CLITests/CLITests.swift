@@ -1,6 +1,6 @@
 import Foundation
-import MNConvertKit
 import MobileNetIR
+import TensorIO
 import TestSupport
 import XCTest
 
@@ -29,26 +29,8 @@ final class CLITests: XCTestCase {
         }
     }
 
-    struct Outcome {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
-
-    func mnconvert(_ arguments: String...) throws -> Outcome {
-        let process = Process()
-        process.executableURL = try executable
-        process.arguments = arguments
-        process.currentDirectoryURL = Fixtures.root
-        let stdout = Pipe(), stderr = Pipe()
-        process.standardOutput = stdout
-        process.standardError = stderr
-        try process.run()
-        let outData = stdout.fileHandleForReading.readDataToEndOfFile()
-        let errData = stderr.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Outcome(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                       stderr: String(decoding: errData, as: UTF8.self))
+    func mnconvert(_ arguments: String...) throws -> ProcessOutcome {
+        try runProcess(try executable, arguments)
     }
 
     func testConvertPrintsTheReportAndWrites() throws {
@@ -100,7 +82,7 @@ final class CLITests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: target))
         let accepted = try mnconvert("run", model, "--input", fits, "--output", target, "--layout", "nchw")
         XCTAssertEqual(accepted.status, 0, accepted.stderr)
-        XCTAssertEqual(try TensorFiles.read(target).shape, [1, 1000])
+        XCTAssertEqual(try TensorFile.read(target).shape, [1, 1000])
     }
 
     func testUnwritableOutputIsStatusFour() throws {
@@ -210,7 +192,7 @@ final class CLITests: XCTestCase {
             let run = try mnconvert("run", out("one.mnw"), "--input", input, "--output", out("y\(threads).npy"), "--threads", threads)
             XCTAssertEqual(run.status, 0, run.stderr)
         }
-        let one = try TensorFiles.read(out("y1.npy")), two = try TensorFiles.read(out("y2.npy"))
+        let one = try TensorFile.read(out("y1.npy")), two = try TensorFile.read(out("y2.npy"))
         XCTAssertEqual(one.shape, [1, 1000])
         assertClose(two, one, tolerance: 1e-5, "run on two threads against one")
     }
@@ -226,7 +208,7 @@ final class CLITests: XCTestCase {
             let verify = try mnconvert("verify", "\(folder)/model.onnx", "--input", "\(folder)/test_data_set_0/input_0.pb",
                                        "--expected", "\(folder)/test_data_set_0/output_0.pb", "--tolerance", "1e-5")
             XCTAssertEqual(verify.status, 0, "\(name): \(verify.stdout)\(verify.stderr)")
-            assertClose(try TensorFiles.read(output), try TensorFiles.read(Fixtures.path("onnx-backend/\(name)/test_data_set_0/output_0.pb")), tolerance: 1e-5, name)
+            assertClose(try TensorFile.read(output), try TensorFile.read(Fixtures.path("onnx-backend/\(name)/test_data_set_0/output_0.pb")), tolerance: 1e-5, name)
             passed += 1
         }
         XCTAssertGreaterThanOrEqual(passed, 20)

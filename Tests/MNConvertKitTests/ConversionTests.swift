@@ -2,6 +2,7 @@ import Foundation
 import MNConvertKit
 import MNWFormat
 import MobileNetIR
+import TensorIO
 import TestSupport
 import XCTest
 
@@ -33,7 +34,7 @@ final class ConversionTests: XCTestCase {
             for source in [Fixtures.path(model), mnw] {
                 let y = try Execution.run(model: source, input: Fixtures.path(input), output: out("y.npy"), layout: nil)
                 assertClose(y, reference, "\(source)")
-                assertClose(try TensorFiles.read(out("y.npy")), reference, "written \(source)")
+                assertClose(try TensorFile.read(out("y.npy")), reference, "written \(source)")
             }
         }
     }
@@ -91,10 +92,10 @@ final class ConversionTests: XCTestCase {
         _ = try Conversion.convert(Fixtures.path("keras-tf2onnx/mobilenet_v1_0.25_128_c37_opset13.onnx"), to: mnw, options: .init())
         let nhwc = try Fixtures.tensor("keras-tf2onnx/input_nhwc.npy")
         let nchwPath = out("input_nchw.npy")
-        try TensorFiles.write(nhwc.converted(from: .nhwc, to: .nchw), to: nchwPath, name: "input")
+        try TensorFile.write(nhwc.converted(from: .nhwc, to: .nchw), to: nchwPath, name: "input")
         let y = try Execution.run(model: mnw, input: nchwPath, output: out("y.pb"), layout: .nchw)
         assertClose(y, try Fixtures.tensor("keras-tf2onnx/output_keras.npy"))
-        assertClose(try TensorFiles.read(out("y.pb")), y, tolerance: 0)
+        assertClose(try TensorFile.read(out("y.pb")), y, tolerance: 0)
     }
 
     func testConvertingTwiceGivesIdenticalBytes() throws {
@@ -191,13 +192,5 @@ final class ConversionTests: XCTestCase {
         XCTAssertEqual(ModelFormat.detect(Array(onnx.prefix(onnx.count / 2))), .onnx)
         let graph = try Fixtures.bytes("tensorflow/tf1_fused_mobilenet_v1_0.25_128.pb")
         XCTAssertEqual(ModelFormat.detect(Array(graph.prefix(graph.count / 2))), .tensorflowGraphDef)
-    }
-
-    func testNumpyRoundTrip() throws {
-        let tensor = Tensor(shape: [2, 1, 3], data: [1, 2, 3, -4, 5.5, .pi])
-        XCTAssertEqual(try NumpyFile.read(NumpyFile.serialize(tensor)), tensor)
-        XCTAssertEqual((NumpyFile.serialize(tensor).count - tensor.count * 4) % 64, 0, "data starts at a multiple of 64")
-        let vector = Tensor(shape: [3], data: [1, 2, 3])
-        XCTAssertEqual(try NumpyFile.read(NumpyFile.serialize(vector)), vector)
     }
 }

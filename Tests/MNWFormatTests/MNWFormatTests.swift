@@ -1,3 +1,4 @@
+import Foundation
 import MNWFormat
 import MobileNetIR
 import TestSupport
@@ -5,7 +6,7 @@ import XCTest
 
 final class MNWFormatTests: XCTestCase {
     /// A graph that uses every op and every attribute the format stores.
-    func everyOpGraph() -> Graph {
+    static func everyOpGraph() -> Graph {
         let ops: [Op] = [
             .conv2d(Conv2D(stride: [2, 1], padding: .explicit([0, 1, 2, 3]), dilation: [1, 2], groups: 1, activation: .clip(min: -1, max: .infinity))),
             .conv2d(Conv2D(padding: .sameUpper, activation: .relu6)),
@@ -33,16 +34,16 @@ final class MNWFormatTests: XCTestCase {
     }
 
     func testRoundTripKeepsEveryOpAndAttribute() throws {
-        let graph = everyOpGraph()
+        let graph = Self.everyOpGraph()
         XCTAssertEqual(try MNWFile.deserialize(try MNWFile.serialize(graph)), graph)
     }
 
     func testSameGraphGivesTheSameBytes() throws {
-        XCTAssertEqual(try MNWFile.serialize(everyOpGraph()), try MNWFile.serialize(everyOpGraph()))
+        XCTAssertEqual(try MNWFile.serialize(Self.everyOpGraph()), try MNWFile.serialize(Self.everyOpGraph()))
     }
 
     func testLayoutIsAlignedAndChecksummed() throws {
-        let bytes = try MNWFile.serialize(everyOpGraph())
+        let bytes = try MNWFile.serialize(Self.everyOpGraph())
         XCTAssertEqual(Array(bytes.prefix(8)), [0x89, 0x4D, 0x4E, 0x57, 0x0D, 0x0A, 0x1A, 0x0A])
         let headerLength = Int(bytes[12]) | Int(bytes[13]) << 8 | Int(bytes[14]) << 16 | Int(bytes[15]) << 24
         let header = try JSONSerialization.jsonObject(with: Data(bytes[32..<(32 + headerLength)])) as! [String: Any]
@@ -84,7 +85,7 @@ final class MNWFormatTests: XCTestCase {
     }
 
     func testReaderSaysWhichCheckFailed() throws {
-        let bytes = try MNWFile.serialize(everyOpGraph())
+        let bytes = try MNWFile.serialize(Self.everyOpGraph())
         func error(_ damaged: [UInt8]) -> MNWError? {
             do { _ = try MNWFile.deserialize(damaged); return nil } catch { return error }
         }
@@ -105,7 +106,7 @@ final class MNWFormatTests: XCTestCase {
     }
 
     func testRefusesNonFiniteWeights() {
-        var graph = everyOpGraph()
+        var graph = Self.everyOpGraph()
         graph.constants["w1"]!.data[1] = .nan
         XCTAssertThrowsError(try MNWFile.serialize(graph))
     }
@@ -113,11 +114,55 @@ final class MNWFormatTests: XCTestCase {
     func testAtomicWriteLeavesNoFileOnFailure() throws {
         let directory = try Fixtures.temporaryDirectory()
         let target = directory.appendingPathComponent("missing-folder/out.mnw").path
-        XCTAssertThrowsError(try MNWFile.write(everyOpGraph(), to: target))
+        XCTAssertThrowsError(try MNWFile.write(Self.everyOpGraph(), to: target))
         XCTAssertFalse(FileManager.default.fileExists(atPath: target))
         let good = directory.appendingPathComponent("out.mnw").path
-        try MNWFile.write(everyOpGraph(), to: good)
-        XCTAssertEqual(try MNWFile.read(contentsOf: good), everyOpGraph())
+        try MNWFile.write(Self.everyOpGraph(), to: good)
+        XCTAssertEqual(try MNWFile.read(contentsOf: good), Self.everyOpGraph())
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory.path), ["out.mnw"], "no temporary file left behind")
+    }
+}
+
+/// `Examples/read_mnw.py`, the reader users copy, against files this writer makes: it must read
+/// every tensor as written and notice a corrupt one.
+final class NumpyReaderTests: XCTestCase {
+    func testNumpyReaderReadsWhatIsWritten() throws {
+        let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let graph = MNWFormatTests.everyOpGraph()
+        let path = directory.appendingPathComponent("every-op.mnw").path
+        try MNWFile.write(graph, to: path)
+
+        let dump = """
+            import json, sys
+            sys.path.insert(0, "Examples")
+            from read_mnw import read_mnw
+            header, tensors = read_mnw(sys.argv[1])
+            print(json.dumps({"nodes": [n["op"] for n in header["graph"]["nodes"]],
+                              "tensors": {k: {"shape": list(v.shape), "values": v.ravel().tolist()} for k, v in tensors.items()}}))
+            """
+        let result = try runProcess(try Fixtures.python, ["-c", dump, path])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual((json["nodes"] as? [String])?.count, graph.nodes.count)
+        let tensors = try XCTUnwrap(json["tensors"] as? [String: [String: Any]])
+        XCTAssertEqual(Set(tensors.keys), Set(graph.constants.keys))
+        for (name, tensor) in graph.constants {
+            XCTAssertEqual(tensors[name]?["shape"] as? [Int], tensor.shape, name)
+            XCTAssertEqual((tensors[name]?["values"] as? [Double])?.map { Float($0) }, tensor.data, name)
+        }
+
+        let printed = try runProcess(try Fixtures.python, ["Examples/read_mnw.py", path])
+        XCTAssertEqual(printed.status, 0, printed.stderr)
+        let parameters = graph.constants.values.reduce(0) { $0 + $1.count }
+        XCTAssertTrue(printed.stdout.hasSuffix("\(graph.constants.count) tensors, \(parameters) parameters, all checksums valid\n"), printed.stdout)
+
+        var bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
+        bytes[bytes.count - 1] ^= 0x40
+        let damaged = directory.appendingPathComponent("damaged.mnw")
+        try Data(bytes).write(to: damaged)
+        let refused = try runProcess(try Fixtures.python, ["Examples/read_mnw.py", damaged.path])
+        XCTAssertNotEqual(refused.status, 0)
+        XCTAssertTrue(refused.stderr.contains("ValueError: tensor ") && refused.stderr.contains("is corrupt"), refused.stderr)
     }
 }

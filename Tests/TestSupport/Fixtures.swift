@@ -1,6 +1,6 @@
 import Foundation
-import MNConvertKit
 import MobileNetIR
+import TensorIO
 import XCTest
 
 /// The committed fixtures under `Tests/Fixtures`, made by `Formats/fixtures/make_fixtures.sh`.
@@ -24,7 +24,7 @@ public enum Fixtures {
 
     /// A `.npy` or TensorProto fixture as a tensor.
     public static func tensor(_ relative: String) throws -> Tensor {
-        try TensorFiles.read(path(relative))
+        try TensorFile.read(path(relative))
     }
 
     /// A new empty folder for a test's outputs, removed by the caller's `addTeardownBlock` if wanted.

@@ -13,9 +13,10 @@ struct SendableConstPointer<T>: @unchecked Sendable {
 }
 
 /// Runs `body(task)` for `tasks` tasks on up to `threads` threads (the caller's among them) and
-/// returns when all are done; one task, or one thread, runs inline.
+/// returns when all are done; one task, or one thread, runs inline. The kernels split their work
+/// with it; it is public so that the pool can be tested as callers use it.
 @inline(__always)
-func parallelFor(_ tasks: Int, threads: Int, _ body: @Sendable (Int) -> Void) {
+public func parallelFor(_ tasks: Int, threads: Int, _ body: @Sendable (Int) -> Void) {
     if tasks <= 1 || threads <= 1 {
         for task in 0..<tasks { body(task) }
     } else {

@@ -32,17 +32,17 @@ public enum AtomicFile {
         public func write(_ bytes: [UInt8]) { bytes.withUnsafeBytes { write($0) } }
     }
 
-    public static func write(_ bytes: [UInt8], to path: String) throws(MNWError) {
+    public static func write(_ bytes: [UInt8], to path: String) throws(TensorIOError) {
         try write(to: path) { $0.write(bytes) }
     }
 
     /// Creates the file from what `produce` writes to its output, in order.
-    public static func write(to path: String, _ produce: (Output) -> Void) throws(MNWError) {
+    public static func write(to path: String, _ produce: (Output) -> Void) throws(TensorIOError) {
         let directory = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
         let base = path.split(separator: "/").last.map(String.init) ?? path
         var template = Array("\(directory.isEmpty ? "/" : directory)/.\(base).tmp-XXXXXX".utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard fd >= 0 else { throw .writeFailed(path: path, reason: lastError()) }
+        guard fd >= 0 else { throw .cannotWrite(path: path, reason: lastError()) }
         let temporary = String(cString: template.map { UInt8(bitPattern: $0) })
         var ok = false
         defer { if !ok { unlink(temporary) } }
@@ -51,11 +51,11 @@ public enum AtomicFile {
         produce(output)
         if let failure = output.failure {
             close(fd)
-            throw .writeFailed(path: path, reason: failure)
+            throw .cannotWrite(path: path, reason: failure)
         }
         fchmod(fd, 0o644)
-        guard close(fd) == 0 else { throw .writeFailed(path: path, reason: lastError()) }
-        guard rename(temporary, path) == 0 else { throw .writeFailed(path: path, reason: lastError()) }
+        guard close(fd) == 0 else { throw .cannotWrite(path: path, reason: lastError()) }
+        guard rename(temporary, path) == 0 else { throw .cannotWrite(path: path, reason: lastError()) }
         ok = true
     }
 

@@ -2,24 +2,10 @@ import MobileNetIR
 
 /// `.npy` files (NumPy's format, versions 1.0 to 3.0): float32 and float64 arrays in C order.
 public enum NumpyFile {
-    static let magic: [UInt8] = [0x93] + Array("NUMPY".utf8)
+    public static let magic: [UInt8] = [0x93] + Array("NUMPY".utf8)
 
-    public enum Failure: Error, Equatable, CustomStringConvertible {
-        case notNumpy
-        case unsupported(String)
-        case truncated(expected: Int, actual: Int)
-
-        public var description: String {
-            switch self {
-            case .notNumpy: "not a .npy file"
-            case .unsupported(let detail): "unsupported .npy array: \(detail); save it as float32 in C order"
-            case .truncated(let expected, let actual): ".npy data holds \(actual) bytes, its header needs \(expected): the file is truncated"
-            }
-        }
-    }
-
-    public static func read(_ bytes: [UInt8]) throws(Failure) -> Tensor {
-        guard bytes.count >= 10, bytes.starts(with: magic) else { throw .notNumpy }
+    public static func read(_ bytes: [UInt8]) throws(TensorIOError) -> Tensor {
+        guard bytes.count >= 10, bytes.starts(with: magic) else { throw .unsupportedNumpy("not a .npy file") }
         let major = bytes[6]
         let headerLength: Int, headerStart: Int
         switch major {
@@ -27,29 +13,29 @@ public enum NumpyFile {
             headerLength = Int(bytes[8]) | Int(bytes[9]) << 8
             headerStart = 10
         case 2, 3:
-            guard bytes.count >= 12 else { throw .notNumpy }
+            guard bytes.count >= 12 else { throw .unsupportedNumpy("not a .npy file") }
             headerLength = Int(bytes[8]) | Int(bytes[9]) << 8 | Int(bytes[10]) << 16 | Int(bytes[11]) << 24
             headerStart = 12
-        default: throw .unsupported("format version \(major)")
+        default: throw .unsupportedNumpy("format version \(major)")
         }
-        guard headerStart + headerLength <= bytes.count else { throw .truncated(expected: headerStart + headerLength, actual: bytes.count) }
+        guard headerStart + headerLength <= bytes.count else { throw .truncatedNumpy(expected: headerStart + headerLength, actual: bytes.count) }
         let header = String(decoding: bytes[headerStart..<(headerStart + headerLength)], as: UTF8.self)
 
-        guard let descr = value(of: "descr", in: header)?.trimmingQuotes else { throw .unsupported("no descr") }
-        guard value(of: "fortran_order", in: header) == "False" else { throw .unsupported("Fortran order") }
-        guard let shapeText = value(of: "shape", in: header) else { throw .unsupported("no shape") }
+        guard let descr = value(of: "descr", in: header)?.trimmingQuotes else { throw .unsupportedNumpy("no descr") }
+        guard value(of: "fortran_order", in: header) == "False" else { throw .unsupportedNumpy("Fortran order") }
+        guard let shapeText = value(of: "shape", in: header) else { throw .unsupportedNumpy("no shape") }
         let shape = shapeText.filter { !"() ".contains($0) }.split(separator: ",").compactMap { Int($0) }
-        guard let count = checkedElementCount(shape) else { throw .unsupported("shape \(shape)") }
+        guard let count = checkedElementCount(shape) else { throw .unsupportedNumpy("shape \(shape)") }
 
         let width: Int
         switch descr {
         case "<f4", "|f4": width = 4
         case "<f8": width = 8
-        default: throw .unsupported("dtype \(descr)")
+        default: throw .unsupportedNumpy("dtype \(descr)")
         }
         let dataStart = headerStart + headerLength
         guard bytes.count - dataStart == count * width else {
-            throw .truncated(expected: dataStart + count * width, actual: bytes.count)
+            throw .truncatedNumpy(expected: dataStart + count * width, actual: bytes.count)
         }
         let values: [Float] = bytes.withUnsafeBytes { raw in
             (0..<count).map { i in
