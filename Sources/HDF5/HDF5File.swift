@@ -1,4 +1,5 @@
 import CHDF5
+import MobileNetIR
 
 /// A read-only HDF5 file.
 ///
@@ -121,19 +122,20 @@ public final class HDF5File: @unchecked Sendable {
             }
             let count = try self.attributeElementCount(attribute, object: object)
             let memoryType = mn_H5Tcopy(mn_h5t_c_s1())
+            try check(memoryType, object, "H5Tcopy")
             defer { mn_H5Tclose(memoryType) }
 
             if mn_H5Tis_variable_str(fileType) > 0 {
-                mn_H5Tset_size(memoryType, mn_h5t_variable())
-                mn_H5Tset_cset(memoryType, mn_H5Tget_cset(fileType))
-                var pointers = [UnsafeMutablePointer<CChar>?](repeating: nil, count: count)
-                guard mn_H5Aread(attribute, memoryType, &pointers) >= 0 else {
-                    throw .readFailed(object: object, call: "H5Aread")
-                }
-                let strings = pointers.map { $0.map { String(cString: $0) } ?? "" }
+                try check(mn_H5Tset_size(memoryType, mn_h5t_variable()), object, "H5Tset_size")
+                try check(mn_H5Tset_cset(memoryType, mn_H5Tget_cset(fileType)), object, "H5Tset_cset")
                 let space = mn_H5Aget_space(attribute)
+                try check(space, object, "H5Aget_space")
                 defer { mn_H5Sclose(space) }
-                mn_H5Dvlen_reclaim(memoryType, space, hid_t(H5P_DEFAULT), &pointers)
+                var pointers = [UnsafeMutablePointer<CChar>?](repeating: nil, count: count)
+                try check(mn_H5Aread(attribute, memoryType, &pointers), object, "H5Aread")
+                let strings = pointers.map { $0.map { String(cString: $0) } ?? "" }
+                // The strings are copied; a failure to free libhdf5's copies only leaks them.
+                try check(mn_H5Dvlen_reclaim(memoryType, space, hid_t(H5P_DEFAULT), &pointers), object, "H5Dvlen_reclaim")
                 return strings
             }
 
@@ -142,13 +144,11 @@ public final class HDF5File: @unchecked Sendable {
                   count * width <= self.fileSize else {
                 throw .implausibleShape(object: object, shape: [count, width])
             }
-            mn_H5Tset_size(memoryType, width)
-            mn_H5Tset_strpad(memoryType, mn_H5Tget_strpad(fileType))
-            mn_H5Tset_cset(memoryType, mn_H5Tget_cset(fileType))
+            try check(mn_H5Tset_size(memoryType, width), object, "H5Tset_size")
+            try check(mn_H5Tset_strpad(memoryType, mn_H5Tget_strpad(fileType)), object, "H5Tset_strpad")
+            try check(mn_H5Tset_cset(memoryType, mn_H5Tget_cset(fileType)), object, "H5Tset_cset")
             var bytes = [UInt8](repeating: 0, count: count * width)
-            guard mn_H5Aread(attribute, memoryType, &bytes) >= 0 else {
-                throw .readFailed(object: object, call: "H5Aread")
-            }
+            try check(mn_H5Aread(attribute, memoryType, &bytes), object, "H5Aread")
             return (0..<count).map { i in
                 let slot = bytes[(i * width)..<((i + 1) * width)]
                 let end = slot.firstIndex(of: 0) ?? slot.endIndex
@@ -237,13 +237,13 @@ public final class HDF5File: @unchecked Sendable {
     /// The element count of `shape`, refusing shapes that a file of this size cannot hold (a
     /// corrupt header must not make us allocate gigabytes).
     private func checkedCount(_ shape: [Int], path: String) throws(HDF5Error) -> Int {
-        var count = 1
-        for d in shape {
-            let (product, overflow) = count.multipliedReportingOverflow(by: d)
-            guard !overflow, product <= max(fileSize, 1 << 20) else { throw .implausibleShape(object: path, shape: shape) }
-            count = product
-        }
+        guard let count = checkedElementCount(shape, limit: max(fileSize, 1 << 20)) else { throw .implausibleShape(object: path, shape: shape) }
         return count
+    }
+
+    /// Turns a negative status or id of `call` into an error.
+    private func check<Status: BinaryInteger>(_ status: Status, _ object: String, _ call: String) throws(HDF5Error) {
+        guard status >= 0 else { throw .readFailed(object: object, call: call) }
     }
 
     private func requireNumeric(dataset: hid_t, path: String) throws(HDF5Error) {
