@@ -17,12 +17,9 @@ public enum ONNXImportError: Error, Equatable, Sendable {
     case unsupportedAttribute(node: String, opType: String, detail: String)
     /// A required input is missing, or an input mnconvert needs constant is computed.
     case invalidNode(node: String, opType: String, detail: String)
-    /// A tensor whose declared dimensions do not match the data present, or are absurd.
-    case invalidTensor(name: String, detail: String)
-    /// A tensor of an element type mnconvert cannot use.
-    case unsupportedDataType(name: String, dataType: Int32)
-    /// Weights stored outside the .onnx file.
-    case externalData(name: String)
+    /// An initializer or tensor attribute that cannot be decoded: dimensions that do not match its
+    /// data or are absurd, an element type mnconvert cannot use, data stored outside the file.
+    case tensor(TensorProtoError)
     /// A weight holding NaN or infinity.
     case nonFiniteWeight(name: String, index: Int)
     /// A graph input whose shape mnconvert cannot use.
@@ -46,30 +43,14 @@ extension ONNXImportError: CustomStringConvertible {
             "node '\(node)' (\(opType)): \(detail)"
         case .invalidNode(let node, let opType, let detail):
             "node '\(node)' (\(opType)): \(detail)"
-        case .invalidTensor(let name, let detail):
-            "tensor '\(name)': \(detail); the file is corrupt or was written incorrectly"
-        case .unsupportedDataType(let name, let dataType):
-            "tensor '\(name)' has ONNX data type \(dataType); mnconvert reads float32, float16, float64, int32 and int64"
-        case .externalData(let name):
-            "tensor '\(name)' is stored in an external data file; save the model with all tensors inside the .onnx"
+        case .tensor(let error):
+            error.description
         case .nonFiniteWeight(let name, let index):
             "weight '\(name)' holds NaN or infinity at element \(index); the model cannot be converted faithfully"
         case .invalidInput(let name, let detail):
             "graph input '\(name)': \(detail)"
         case .invalidGraph(let detail):
             "the graph is malformed: \(detail)"
-        }
-    }
-}
-
-extension ONNXImportError {
-    /// A TensorProto that cannot be decoded, as the importer reports it.
-    init(_ error: TensorProtoError) {
-        switch error {
-        case .notATensor(let detail): self = .invalidTensor(name: "(tensor)", detail: detail)
-        case .invalidTensor(let name, let detail): self = .invalidTensor(name: name, detail: detail)
-        case .unsupportedDataType(let name, let dataType): self = .unsupportedDataType(name: name, dataType: dataType)
-        case .externalData(let name): self = .externalData(name: name)
         }
     }
 }

@@ -147,6 +147,6 @@ extension ONNXValueInfo {
 extension ProtoTensor {
     /// An initializer or a tensor attribute, its decoding failures as the importer's errors.
     static func decode(_ t: Onnx__TensorProto) throws(ONNXImportError) -> ProtoTensor {
-        do { return try ProtoTensor(onnx: t) } catch { throw ONNXImportError(error) }
+        do { return try ProtoTensor(onnx: t) } catch { throw .tensor(error) }
     }
 }

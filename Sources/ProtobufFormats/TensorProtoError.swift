@@ -1,5 +1,5 @@
 /// Why an ONNX TensorProto (an initializer, an attribute, a `.pb` tensor file) cannot be decoded.
-/// The ONNX importer reports these as its own errors; tensor files report them after the path.
+/// The ONNX importer reports these wrapped in its own error; tensor files report them after the path.
 public enum TensorProtoError: Error, Equatable, Sendable {
     /// The bytes are not a serialized TensorProto (empty, truncated, or another format).
     case notATensor(detail: String)
@@ -15,10 +15,10 @@ extension TensorProtoError: CustomStringConvertible {
     public var description: String {
         switch self {
         case .notATensor(let detail): "not a serialized ONNX TensorProto: \(detail)"
-        case .invalidTensor(let name, let detail): "tensor '\(name)': \(detail)"
+        case .invalidTensor(let name, let detail): "tensor '\(name)': \(detail); the file is corrupt or was written incorrectly"
         case .unsupportedDataType(let name, let dataType):
             "tensor '\(name)' has ONNX data type \(dataType); mnconvert reads float32, float16, float64, int32 and int64"
-        case .externalData(let name): "tensor '\(name)' is stored in an external data file"
+        case .externalData(let name): "tensor '\(name)' is stored in an external data file; save the model with all tensors inside the file"
         }
     }
 }

@@ -88,8 +88,8 @@ final class ONNXImportTests: XCTestCase {
         XCTAssertEqual(error("bad-onnx/unsupported_op.onnx"), .unsupportedOp(node: "leaky", opType: "LeakyRelu", opset: 13))
         XCTAssertEqual(error("bad-onnx/nan_weight.onnx"), .nonFiniteWeight(name: "w", index: 46))  // element [1, 2, 0, 1]
         XCTAssertEqual(error("bad-onnx/opset_99.onnx"), .unsupportedOpset(99))
-        XCTAssertEqual(error("bad-onnx/external_data.onnx"), .externalData(name: "w"))
-        guard case .invalidTensor(let name, _)? = error("bad-onnx/absurd_dims.onnx") else { return XCTFail("absurd dims accepted") }
+        XCTAssertEqual(error("bad-onnx/external_data.onnx"), .tensor(.externalData(name: "w")))
+        guard case .tensor(.invalidTensor(let name, _))? = error("bad-onnx/absurd_dims.onnx") else { return XCTFail("absurd dims accepted") }
         XCTAssertEqual(name, "w")
         guard case .unsupportedAttribute(let node, "Pad", let detail)? = error("onnx-backend/test_ReflectionPad2d/model.onnx") ?? error("bad-onnx/reflect_pad.onnx") else {
             return XCTFail("reflect padding accepted")
