@@ -46,6 +46,7 @@ let package = Package(
             linkerSettings: [.linkedLibrary("protobuf-c")]
         ),
         .target(name: "CHDF5"),
+        .target(name: "CImageCodecs", linkerSettings: [.linkedLibrary("turbojpeg"), .linkedLibrary("png")]),
 
         // The canonical IR.
         .target(name: "MobileNetIR"),
@@ -53,7 +54,7 @@ let package = Package(
         // The Swift faces of the C libraries, then tensors and files on disk.
         .target(name: "ProtobufFormats", dependencies: ["CProtobufFormats", "MobileNetIR"]),
         .target(name: "HDF5", dependencies: ["CHDF5", "MobileNetIR"]),
-        .target(name: "TensorIO", dependencies: ["MobileNetIR", "ProtobufFormats"]),
+        .target(name: "TensorIO", dependencies: ["MobileNetIR", "ProtobufFormats", "CImageCodecs"]),
 
         // Importers, passes, the native format, the runtime and the MobileNetV1 view: each sees
         // only the modules above it.

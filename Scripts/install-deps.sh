@@ -2,7 +2,7 @@
 # Installs the Debian packages mnconvert builds against, if any is missing. The Swift toolchain
 # itself is assumed (swift 6.0 or later on PATH).
 set -euo pipefail
-packages=(libprotobuf-c-dev protobuf-c-compiler libhdf5-dev binutils)
+packages=(libprotobuf-c-dev protobuf-c-compiler libhdf5-dev libturbojpeg0-dev libpng-dev binutils)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

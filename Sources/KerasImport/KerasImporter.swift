@@ -15,15 +15,22 @@ import MobileNetIR
 /// included and the class count are read from the kernels' shapes, and every layer's shape is
 /// checked against MobileNet's (`layer conv_dw_7: kernel has shape ..., expected ...`).
 public enum KerasImporter {
+    /// The classifier's activation for weights-only files with a top, which do not record it.
+    public enum ClassifierActivation: String, Sendable, CaseIterable {
+        /// Probabilities, as keras.applications writes the model.
+        case softmax
+        /// Logits.
+        case linear
+    }
+
     public struct Options: Sendable {
         /// The input side for files that do not fix it (weights-only files: default 224); also
         /// overrides the side of full models when given.
         public var resolution: Int?
-        /// The classifier's activation for weights-only files with a top: `softmax` (as
-        /// keras.applications writes it) or `linear` (logits).
-        public var classifierActivation: String
+        /// The classifier's activation for weights-only files with a top.
+        public var classifierActivation: ClassifierActivation
 
-        public init(resolution: Int? = nil, classifierActivation: String = "softmax") {
+        public init(resolution: Int? = nil, classifierActivation: ClassifierActivation = .softmax) {
             self.resolution = resolution
             self.classifierActivation = classifierActivation
         }
@@ -86,9 +93,6 @@ public enum KerasImporter {
             pointwise.append(k.shape[3])
         }
         let classes = try kernel("conv_preds", "Conv2D", 14).map { $0.shape.last ?? 0 }
-        guard ["softmax", "linear"].contains(options.classifierActivation) else {
-            throw .unsupportedOption(layer: "predictions", detail: "classifier activation '\(options.classifierActivation)' is not softmax or linear")
-        }
         let topology = MobileNetTopology(stem: stem.shape[3], pointwise: pointwise, depthMultiplier: firstDepthwise.shape[3],
                                          classes: classes, resolution: options.resolution ?? 224,
                                          classifierActivation: options.classifierActivation)

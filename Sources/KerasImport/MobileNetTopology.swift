@@ -13,7 +13,7 @@ struct MobileNetTopology {
     var depthMultiplier: Int
     var classes: Int?
     var resolution: Int
-    var classifierActivation: String
+    var classifierActivation: KerasImporter.ClassifierActivation
 
     /// The body's pointwise outputs and depthwise strides (MobileNetV1, Howard et al. 2017).
     static let blocks: [(filters: Int, stride: Int)] = [
@@ -49,7 +49,7 @@ struct MobileNetTopology {
             add("dropout", "Dropout", [:])
             add("conv_preds", "Conv2D", ["filters": classes, "kernel_size": [1, 1], "strides": [1, 1], "padding": "same", "use_bias": true])
             add("reshape_2", "Reshape", ["target_shape": [classes]])
-            add("predictions", "Activation", ["activation": classifierActivation])
+            add("predictions", "Activation", ["activation": classifierActivation.rawValue])
         }
         return layers
     }

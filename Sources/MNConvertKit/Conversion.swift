@@ -3,6 +3,7 @@ import InferenceCore
 import MNWFormat
 import MobileNetIR
 import MobileNetV1
+import TensorIO
 import Verification
 
 /// `mnconvert IN OUT`: import, canonicalise, verify, write.
@@ -16,6 +17,9 @@ public enum Conversion {
         public var selection = ImportOptions()
         /// Threads verification may use (nil: all cores).
         public var threads: Int?
+        /// The image preprocessing to record in the written model (nil: what the source tells,
+        /// if anything).
+        public var preprocessing: Preprocessing?
         public init() {}
     }
 
@@ -25,11 +29,14 @@ public enum Conversion {
         public var passes: [PassReport]
         /// Nil when verification was turned off.
         public var verification: VerificationReport?
-        public var bytesWritten: Int
+        /// The size of the file written; nil when verification found a disagreement and nothing
+        /// was written.
+        public var bytesWritten: Int?
     }
 
     /// Converts `inputPath` to `outputPath` (`.mnw`). Nothing is written unless import, the passes
-    /// and verification all succeed; a verification failure throws `.disagreement` with the report.
+    /// and verification all succeed: when the converted graph disagrees with the imported one, the
+    /// result holds the report and no `bytesWritten`.
     public static func convert(_ inputPath: String, to outputPath: String, options: Options) throws(MNConvertError) -> Result {
         guard outputPath.hasSuffix(".mnw") else {
             throw .output(path: outputPath, message: "unknown output format; mnconvert writes .mnw files (name the output *.mnw)")
@@ -39,6 +46,8 @@ public enum Conversion {
         if case .success(let model) = MobileNetV1Recognizer.recognize(graph) {
             graph.metadata.properties.merge(model.properties) { _, new in new }
         }
+        graph.metadata.properties["mnconvert_version"] = MNConvertVersion.current
+        graph.metadata.preprocessing = options.preprocessing ?? ImageInput.knownPreprocessing(of: graph)
 
         var report: VerificationReport?
         if options.verify {
@@ -52,7 +61,7 @@ public enum Conversion {
                 throw .input(path: inputPath, message: "the model cannot run: \(error.description)")
             }
             if let report, !report.agrees {
-                throw .disagreement("the converted graph does not compute what \(inputPath) computes; nothing was written\n" + report.text())
+                return Result(source: source, graph: graph, passes: passes, verification: report, bytesWritten: nil)
             }
         }
 
@@ -73,9 +82,57 @@ extension MNWError {
     }
 }
 
-/// The verification report, as the CLI prints it.
-public typealias VerificationReport = Verification.VerificationReport
 
-/// The per-layer report and the cost report, as the CLI prints them.
-public typealias PerLayerReport = Verification.PerLayerReport
-public typealias CostReport = MobileNetV1.CostReport
+extension Conversion.Result {
+    /// What `convert --json` prints: what was read, what the passes did, what was written (null
+    /// when nothing was) and the verification report (null with `--no-verify`).
+    struct Summary: Encodable {
+        var input: String
+        var format: String
+        var producer: String
+        var importedNodes: Int
+        var nodes: Int
+        var passes: [String: Int]
+        var output: String
+        var bytesWritten: Int?
+        var verification: VerificationReport?
+        var mnconvertVersion: String
+
+        enum CodingKeys: String, CodingKey {
+            case input, format, producer, importedNodes = "imported_nodes", nodes, passes, output
+            case bytesWritten = "bytes_written", verification, mnconvertVersion = "mnconvert_version"
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(input, forKey: .input)
+            try c.encode(format, forKey: .format)
+            try c.encode(producer, forKey: .producer)
+            try c.encode(importedNodes, forKey: .importedNodes)
+            try c.encode(nodes, forKey: .nodes)
+            try c.encode(passes, forKey: .passes)
+            try c.encode(output, forKey: .output)
+            try c.encode(bytesWritten, forKey: .bytesWritten)
+            try c.encode(verification, forKey: .verification)
+            try c.encode(mnconvertVersion, forKey: .mnconvertVersion)
+        }
+    }
+
+    /// The result as `convert --json` prints it, for the file written (or not) at `output`.
+    public func json(output: String) -> String {
+        JSONText.report(Summary(
+            input: source.path, format: source.format.rawValue, producer: graph.metadata.producer, importedNodes: source.graph.nodes.count,
+            nodes: graph.nodes.count, passes: Dictionary(passes.map { ($0.pass, $0.rewrites) }, uniquingKeysWith: +), output: output,
+            bytesWritten: bytesWritten, verification: verification, mnconvertVersion: MNConvertVersion.current))
+    }
+
+    /// The result as `convert` prints it: the source, the passes, the report, what was written.
+    public func text(output: String) -> String {
+        var lines = ["\(source.path): \(source.format.rawValue) from \(graph.metadata.producer.isEmpty ? "an unnamed producer" : graph.metadata.producer), \(source.graph.nodes.count) nodes"]
+        let rewrites = passes.filter { $0.rewrites > 0 }.map { "\($0.pass) \($0.rewrites)" }
+        if !rewrites.isEmpty { lines.append("passes: " + rewrites.joined(separator: ", ") + "; \(graph.nodes.count) nodes remain") }
+        if let verification { lines.append(verification.text()) }
+        if let bytesWritten { lines.append("wrote \(output) (\(bytesWritten) bytes)") }
+        return lines.joined(separator: "\n")
+    }
+}

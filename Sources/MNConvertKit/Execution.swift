@@ -19,10 +19,36 @@ public enum Execution {
         return output
     }
 
-    /// `verify A B`: both models on the same seeded inputs.
+    /// What `run --image` computed: the model's output, the input it was fed (in the model's
+    /// default layout) and the preprocessing that made it.
+    public struct ImageRun: Sendable {
+        public var output: Tensor
+        public var input: Tensor
+        public var preprocessing: Preprocessing
+    }
+
+    /// Runs the model in `modelPath` on the picture at `imagePath` (JPEG or PNG), preprocessed as
+    /// the model records or its source tells, or as `preprocessing` says; writes the output to
+    /// `outputPath` and the fed tensor to `inputPath` when given.
+    public static func run(model modelPath: String, image imagePath: String, preprocessing: Preprocessing?, output outputPath: String?,
+                           saveInput inputPath: String?, selection: ImportOptions = .init(), threads: Int? = nil) throws(MNConvertError) -> ImageRun {
+        let (runner, known) = try runnerAndPreprocessing(for: modelPath, selection: selection, threads: threads)
+        let (input, used) = try ImageInput.tensor(imagePath, for: runner, modelPath: modelPath, preprocessing: preprocessing ?? known,
+                                                  resolution: selection.resolution)
+        let output = try run(runner, on: input, layout: runner.defaultLayout, modelPath: modelPath, inputPath: imagePath)
+        for (tensor, path, name) in [(output, outputPath, runner.graph.outputs[0]), (input, inputPath, runner.graph.inputs[0].name)] {
+            guard let path else { continue }
+            do { try TensorFile.write(tensor, to: path, name: name) } catch { throw .output(path: path, message: error.reason) }
+        }
+        return ImageRun(output: output, input: input, preprocessing: used)
+    }
+
+    /// `verify A B`: both models on the same seeded inputs, or on the picture at `image`,
+    /// preprocessed as model A records or its source tells (or as `preprocessing` says).
     public static func verify(reference: String, candidate: String, samples: Int, seed: UInt64, tolerance: Double,
-                              selection: ImportOptions = .init(), threads: Int? = nil) throws(MNConvertError) -> VerificationReport {
-        let a = try runner(for: reference, selection: selection, strict: false, threads: threads)
+                              selection: ImportOptions = .init(), threads: Int? = nil,
+                              image: String? = nil, preprocessing: Preprocessing? = nil) throws(MNConvertError) -> VerificationReport {
+        let (a, known) = try runnerAndPreprocessing(for: reference, selection: selection, strict: false, threads: threads)
         let b = try runner(for: candidate, selection: selection, strict: false, threads: threads)
         let formats = [a.graph.metadata.sourceFormat, b.graph.metadata.sourceFormat]
         if selection.selectsNodes, !formats.contains("tensorflow") {
@@ -34,9 +60,13 @@ public enum Execution {
         guard a.graph.inputs.count == b.graph.inputs.count, a.graph.outputs.count == b.graph.outputs.count else {
             throw .input(path: candidate, message: "has \(b.graph.inputs.count) inputs and \(b.graph.outputs.count) outputs, \(reference) has \(a.graph.inputs.count) and \(a.graph.outputs.count)")
         }
+        var given: [Tensor]?
+        if let image {
+            given = [try ImageInput.tensor(image, for: a, modelPath: reference, preprocessing: preprocessing ?? known, resolution: selection.resolution).tensor]
+        }
         do {
             return try Comparison.compare(reference: a, candidate: b, referenceName: reference, candidateName: candidate,
-                                          samples: samples, seed: seed, tolerance: tolerance)
+                                          samples: given == nil ? samples : 1, seed: seed, tolerance: tolerance, given: given)
         } catch {
             throw .input(path: candidate, message: "cannot run on the inputs of \(reference): \(error.description)")
         }
@@ -64,8 +94,16 @@ public enum Execution {
 
     /// A runner for the canonicalised graph of any model file.
     static func runner(for path: String, selection: ImportOptions, strict: Bool = true, threads: Int? = nil) throws(MNConvertError) -> ModelRunner {
+        try runnerAndPreprocessing(for: path, selection: selection, strict: strict, threads: threads).runner
+    }
+
+    /// A runner, and the image preprocessing the model records or its source tells (found
+    /// before the engine packs the weights the recogniser reads).
+    static func runnerAndPreprocessing(for path: String, selection: ImportOptions, strict: Bool = true,
+                                       threads: Int? = nil) throws(MNConvertError) -> (runner: ModelRunner, preprocessing: Preprocessing?) {
         let graph = try ModelLoader.load(path, options: selection, strict: strict).canonicalGraph
-        do { return try ModelRunner(graph: consume graph, threads: threads) } catch { throw .input(path: path, message: error.description) }
+        let preprocessing = ImageInput.knownPreprocessing(of: graph)
+        do { return (try ModelRunner(graph: consume graph, threads: threads), preprocessing) } catch { throw .input(path: path, message: error.description) }
     }
 
     static func run(_ runner: ModelRunner, on input: Tensor, layout: TensorLayout?, modelPath: String, inputPath: String) throws(MNConvertError) -> Tensor {

@@ -6,6 +6,9 @@ import KerasImport
 import TensorFlowImport
 import TensorIO
 
+/// The classifier activation of a Keras weights-only file, as the CLI names it.
+public typealias ClassifierActivation = KerasImporter.ClassifierActivation
+
 /// What the user says about a source that the file itself may not.
 public struct ImportOptions: Sendable, Equatable {
     /// TensorFlow graphs: the nodes to feed and to return (empty: the graph's one Placeholder and
@@ -16,9 +19,10 @@ public struct ImportOptions: Sendable, Equatable {
     /// which carry none, the default is 224.
     public var resolution: Int?
     /// Keras weights-only files with a top: `softmax` (default) or `linear`.
-    public var classifierActivation: String?
+    public var classifierActivation: ClassifierActivation?
 
-    public init(inputs: [String] = [], outputs: [String] = [], resolution: Int? = nil, classifierActivation: String? = nil) {
+    public init(inputs: [String] = [], outputs: [String] = [], resolution: Int? = nil,
+                classifierActivation: ClassifierActivation? = nil) {
         self.inputs = inputs
         self.outputs = outputs
         self.resolution = resolution
@@ -69,7 +73,7 @@ public enum ModelLoader {
                 graph = try TensorFlowImporter.importGraph(from: bytes, options: .init(inputs: options.inputs, outputs: options.outputs))
             } catch { throw .input(path: path, message: error.description) }
         case .hdf5, .kerasZip:
-            let keras = KerasImporter.Options(resolution: options.resolution, classifierActivation: options.classifierActivation ?? "softmax")
+            let keras = KerasImporter.Options(resolution: options.resolution, classifierActivation: options.classifierActivation ?? .softmax)
             do { graph = try KerasImporter.importModel(at: path, options: keras) } catch { throw .input(path: path, message: error.description) }
         }
         withExtendedLifetime(file) {}

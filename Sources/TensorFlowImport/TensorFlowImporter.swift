@@ -74,7 +74,7 @@ struct TFGraphBuilder {
         var outputNames: [String] = []
         for name in outputs {
             guard let value = values[name] else {
-                throw .outputs("output '\(name)' is a constant, not computed from the input; choose another with --output")
+                throw .outputs("output '\(name)' is a constant, not computed from the input; choose another with --output-node")
             }
             guard value.permuted || value.name != name else {
                 outputNames.append(name)
@@ -110,9 +110,9 @@ struct TFGraphBuilder {
         var consumed: Set<String> = []
         for node in byName.values { for input in node.inputs { consumed.insert(input.node) } }
         let sinks = order.filter { !consumed.contains($0) && !Self.notOutputs.contains(byName[$0]!.op) && dependsOnPlaceholder($0) }
-        guard let sink = sinks.first else { throw .outputs("the graph computes nothing from an input; choose an output with --output NAME") }
+        guard let sink = sinks.first else { throw .outputs("the graph computes nothing from an input; choose an output with --output-node NAME") }
         guard sinks.count == 1 else {
-            throw .outputs("the graph has several outputs (\(sinks.joined(separator: ", "))); choose one with --output NAME")
+            throw .outputs("the graph has several outputs (\(sinks.joined(separator: ", "))); choose one with --output-node NAME")
         }
         return [sink]
     }
@@ -123,15 +123,15 @@ struct TFGraphBuilder {
                 let node = name.split(separator: ":").first.map(String.init) ?? name
                 guard let op = byName[node]?.op else { throw .inputs("the graph has no node '\(name)'; check --input") }
                 guard op == "Placeholder" || op == "PlaceholderWithDefault" else {
-                    throw .inputs("'\(name)' is a \(op), not a Placeholder; --input names the node to feed")
+                    throw .inputs("'\(name)' is a \(op), not a Placeholder; --input-node names the node to feed")
                 }
                 return node
             }
         }
         let placeholders = ancestors(of: outputs).filter { byName[$0]?.op == "Placeholder" }.sorted()
-        guard let input = placeholders.first else { throw .inputs("the outputs depend on no Placeholder; choose an input with --input NAME") }
+        guard let input = placeholders.first else { throw .inputs("the outputs depend on no Placeholder; choose an input with --input-node NAME") }
         guard placeholders.count == 1 else {
-            throw .inputs("the graph has several inputs (\(placeholders.joined(separator: ", "))); choose one with --input NAME")
+            throw .inputs("the graph has several inputs (\(placeholders.joined(separator: ", "))); choose one with --input-node NAME")
         }
         return [input]
     }

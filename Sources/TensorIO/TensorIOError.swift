@@ -15,6 +15,8 @@ public enum TensorIOError: Error, Equatable, Sendable {
     case truncatedNumpy(expected: Int, actual: Int)
     /// Neither `.npy` nor a TensorProto mnconvert can read.
     case notATensor(TensorProtoError)
+    /// Not a JPEG or PNG that can be decoded.
+    case notAnImage(String)
 }
 
 extension TensorIOError: CustomStringConvertible {
@@ -25,6 +27,7 @@ extension TensorIOError: CustomStringConvertible {
         case .unsupportedNumpy(let detail): "unsupported .npy array: \(detail); save it as float32 in C order"
         case .truncatedNumpy(let expected, let actual): ".npy data holds \(actual) bytes, its header needs \(expected): the file is truncated"
         case .notATensor(let error): "neither .npy nor an ONNX TensorProto (.pb): \(error.description)"
+        case .notAnImage(let detail): "\(detail); give a JPEG or PNG image"
         }
     }
 

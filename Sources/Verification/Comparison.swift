@@ -10,11 +10,14 @@ public enum Comparison {
     /// Runs `reference` and `candidate` on `samples` seeded random inputs, shaped for
     /// `reference`'s first input in the layout its users feed, with open dimensions set to
     /// `fallbackSide`, and compares every output (each model's outputs for the samples joined
-    /// along the batch axis).
+    /// along the batch axis). `given` replaces the random inputs (`samples` of them, in the
+    /// reference's default layout: an image, say), and the report then has no seed.
     public static func compare(reference: ModelRunner, candidate: ModelRunner, referenceName: String, candidateName: String,
-                               samples: Int, seed: UInt64, tolerance: Double, fallbackSide: Int = 224) throws(InferenceError) -> VerificationReport {
+                               samples: Int, seed: UInt64, tolerance: Double, fallbackSide: Int = 224,
+                               given: [Tensor]? = nil) throws(InferenceError) -> VerificationReport {
         let layout = reference.defaultLayout
-        let inputs = try randomInputs(for: reference, samples: samples, seed: seed, fallbackSide: fallbackSide)
+        var inputs = given ?? []
+        if given == nil { inputs = try randomInputs(for: reference, samples: samples, seed: seed, fallbackSide: fallbackSide) }
         // One sample at a time: the same work as one batch, in a quarter of the memory, which
         // keeps a 224 x 224 model's activations in cache.
         var expected: [[Tensor]] = [], got: [[Tensor]] = []
@@ -24,7 +27,7 @@ public enum Comparison {
             got.append(try candidate.run(single, layout: layout).outputs)
         }
         return report(expected: Tensor.stacking(expected), got: Tensor.stacking(got), names: reference.graph.outputs, referenceName: referenceName,
-                      candidateName: candidateName, samples: samples, seed: seed, tolerance: tolerance)
+                      candidateName: candidateName, samples: samples, seed: given == nil ? seed : nil, tolerance: tolerance)
     }
 
     /// `samples` seeded inputs for `model`'s inputs, in the layout its users feed, refusing

@@ -29,6 +29,18 @@ public struct VerificationReport: Sendable, Encodable {
     /// Whether every output agrees within the tolerance with the same top-1.
     public var agrees: Bool { outputs.allSatisfy { $0.metrics.agrees(tolerance: tolerance) } }
 
+    /// Why the models disagree, on one line (the first output that does), or nil when they agree.
+    public var disagreement: String? {
+        guard let output = outputs.first(where: { !$0.metrics.agrees(tolerance: tolerance) }) else { return nil }
+        let m = output.metrics
+        if m.relativeToRange > tolerance {
+            return "\(candidate) does not compute what \(reference) computes: output '\(output.name)' differs by "
+                + "\(format(m.relativeToRange)) of its range, more than the tolerance \(format(tolerance))"
+        }
+        return "\(candidate) does not compute what \(reference) computes: output '\(output.name)' has another top-1 in "
+            + "\(m.samples - (m.top1Agreement ?? m.samples)) of \(m.samples) samples"
+    }
+
     enum CodingKeys: String, CodingKey {
         case reference, candidate, samples, seed, tolerance, outputs, agrees
     }

@@ -18,6 +18,7 @@ struct MNConvert: ParsableCommand {
             Exit status: 0 success, 2 an input cannot be read or converted faithfully, \
             3 the models disagree, 4 an output cannot be written, 64 a usage error.
             """,
+        version: MNConvertVersion.current,
         subcommands: [Convert.self, Run.self, Verify.self, Info.self, Bench.self],
         defaultSubcommand: Convert.self)
 }
@@ -26,6 +27,16 @@ struct MNConvert: ParsableCommand {
 func fail(_ error: MNConvertError) -> Never {
     FileHandle.standardError.write(Data("mnconvert: error: \(error.message)\n".utf8))
     exit(error.exitCode)
+}
+
+/// Prints a warning line on stderr (the command goes on).
+func warn(_ text: String) {
+    FileHandle.standardError.write(Data("mnconvert: warning: \(text)\n".utf8))
+}
+
+/// Writes a report file whole, or fails with status 4.
+func write(_ text: String, to path: String) {
+    do { try Reports.write(text, to: path) } catch { fail(error) }
 }
 
 func printOut(_ text: String) {
@@ -58,9 +69,7 @@ struct CoreOptions: ParsableArguments {
     }
 }
 
-enum ClassifierActivation: String, ExpressibleByArgument, CaseIterable {
-    case softmax, linear
-}
+extension ClassifierActivation: ExpressibleByArgument {}
 
 /// What a source file may not say about itself: the nodes of a TensorFlow graph with several,
 /// the resolution and classifier of a Keras weights-only file.
@@ -82,7 +91,7 @@ struct NodeOptions: ParsableArguments {
     }
 
     var selection: ImportOptions {
-        ImportOptions(inputs: inputNodes, outputs: outputNodes, resolution: resolution, classifierActivation: classifierActivation?.rawValue)
+        ImportOptions(inputs: inputNodes, outputs: outputNodes, resolution: resolution, classifierActivation: classifierActivation)
     }
 }
 
@@ -97,10 +106,10 @@ struct Convert: ParsableCommand {
     @Argument(help: "The .mnw file to write.")
     var output: String
 
-    @Option(name: .customLong("input"), help: "TensorFlow graphs: the node to feed (same as --input-node).")
+    @Option(name: .customLong("input"), help: ArgumentHelp("Deprecated spelling of --input-node.", visibility: .hidden))
     var inputNode: [String] = []
 
-    @Option(name: .customLong("output"), help: "TensorFlow graphs: the node to return (same as --output-node).")
+    @Option(name: .customLong("output"), help: ArgumentHelp("Deprecated spelling of --output-node.", visibility: .hidden))
     var outputNode: [String] = []
 
     @OptionGroup var nodes: NodeOptions
@@ -115,10 +124,14 @@ struct Convert: ParsableCommand {
 
     @OptionGroup var core: CoreOptions
 
-    @Flag(help: "Print the verification report as JSON.")
+    @OptionGroup var preprocessing: PreprocessOptions
+
+    @Flag(help: "Print the result (what was read, the passes, the verification report, what was written) as JSON.")
     var json = false
 
     func run() throws {
+        if !inputNode.isEmpty { warn("convert --input NAME is deprecated; write --input-node NAME (in run and verify, --input is a tensor file)") }
+        if !outputNode.isEmpty { warn("convert --output NAME is deprecated; write --output-node NAME (in run and verify, --output is a tensor file)") }
         var options = Conversion.Options()
         options.threads = core.threads
         options.fold = !noFold
@@ -129,34 +142,100 @@ struct Convert: ParsableCommand {
         options.selection = nodes.selection
         options.selection.inputs += inputNode
         options.selection.outputs += outputNode
+        options.preprocessing = preprocessing.preprocessing()
         let result: Conversion.Result
         do { result = try Conversion.convert(input, to: output, options: options) } catch { fail(error) }
-        if json, let report = result.verification {
-            printOut(report.json())
-            return
-        }
-        let graph = result.graph
-        printOut("\(input): \(result.source.format.rawValue) from \(graph.metadata.producer.isEmpty ? "an unnamed producer" : graph.metadata.producer), \(result.source.graph.nodes.count) nodes")
-        let rewrites = result.passes.filter { $0.rewrites > 0 }.map { "\($0.pass) \($0.rewrites)" }
-        if !rewrites.isEmpty { printOut("passes: " + rewrites.joined(separator: ", ") + "; \(graph.nodes.count) nodes remain") }
-        if let report = result.verification { printOut(report.text()) }
-        printOut("wrote \(output) (\(result.bytesWritten) bytes)")
+        printOut(json ? result.json(output: output) : result.text(output: output))
+        if let reason = result.verification?.disagreement { fail(.disagreement("\(reason); \(output) was not written")) }
+    }
+}
+
+enum PreprocessName: String, ExpressibleByArgument, CaseIterable {
+    case keras, tfSlim = "tf-slim", torch, caffe, none
+}
+
+/// How images become the model's input: a named convention, or its numbers given one by one
+/// (each given number replaces the convention's, or the model's own).
+struct PreprocessOptions: ParsableArguments {
+    @Option(help: "The model's image preprocessing: keras (x / 127.5 - 1), tf-slim (the same, central crop 87.5 %), torch (ImageNet mean and std), caffe (BGR mean subtraction, x 0.017) or none.")
+    var preprocess: PreprocessName?
+
+    @Option(help: "Pixel values (0 to 255) are multiplied by this first.")
+    var scale: Float?
+
+    @Option(help: "Then this is subtracted, per channel: three numbers, comma-separated.")
+    var mean: String?
+
+    @Option(help: "Then the result is divided by this, per channel: three numbers, comma-separated.")
+    var std: String?
+
+    @Flag(help: "The model takes its channels in BGR order.")
+    var bgr = false
+
+    @Option(help: "The centre fraction of the image's shorter side kept before resizing (0 to 1).")
+    var crop: Double?
+
+    static func triple(_ text: String?, _ option: String) throws -> [Float]? {
+        guard let text else { return nil }
+        let values = text.split(separator: ",").compactMap { Float($0.trimmingCharacters(in: .whitespaces)) }
+        guard values.count == 3, values.allSatisfy(\.isFinite) else { throw ValidationError("--\(option) takes three comma-separated numbers, as 0.485,0.456,0.406") }
+        return values
+    }
+
+    func validate() throws {
+        if let scale, !(scale.isFinite && scale != 0) { throw ValidationError("--scale must be a non-zero number") }
+        if let std = try Self.triple(std, "std"), std.contains(0) { throw ValidationError("--std must not hold a zero") }
+        _ = try Self.triple(mean, "mean")
+        if let crop, !(crop > 0 && crop <= 1) { throw ValidationError("--crop must be in (0, 1]") }
+    }
+
+    /// What the user declared, laid over `base` (the model's own, or none); nil when nothing was said.
+    /// Any number given makes it a custom preprocessing.
+    func preprocessing(over base: Preprocessing? = nil) -> Preprocessing? {
+        let mean = (try? Self.triple(self.mean, "mean")) ?? nil, std = (try? Self.triple(self.std, "std")) ?? nil
+        let custom = scale != nil || mean != nil || std != nil || bgr || crop != nil
+        guard var p = preprocess.flatMap({ Preprocessing.named[$0.rawValue] }) ?? base ?? (custom ? Preprocessing(name: "custom") : nil) else { return nil }
+        if custom { p.name = "custom" }
+        if let scale { p.scale = scale }
+        if let mean { p.mean = mean }
+        if let std { p.std = std }
+        if bgr { p.channels = .bgr }
+        if let crop { p.cropFraction = crop }
+        return p
     }
 }
 
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run a model on an input tensor and write its output.",
-        discussion: "Tensors are .npy (float32) or ONNX TensorProto .pb files.")
+        abstract: "Run a model on an input tensor or an image and write or print its output.",
+        discussion: """
+            Tensors are .npy (float32) or ONNX TensorProto .pb files. Images are JPEG or PNG: the \
+            centre of the shorter side is resized to the model's resolution (bilinear, half-pixel \
+            centres, no antialiasing) and scaled as the model's preprocessing says.
+            """)
 
     @Argument(help: "The model, in any supported format.")
     var model: String
 
     @Option(help: "The input tensor (.npy or .pb).")
-    var input: String
+    var input: String?
 
-    @Option(help: "Where to write the output tensor (.npy, or .pb).")
-    var output: String
+    @Option(help: "An input image (JPEG or PNG) instead of a tensor.")
+    var image: String?
+
+    @Option(help: "Where to write the output tensor (.npy, or .pb); optional with --image.")
+    var output: String?
+
+    @Option(help: "With --image: print the K best classes with their scores and labels.")
+    var top: Int?
+
+    @Option(help: "With --top: class names, one a line (default: ImageNet's for 1000 or 1001 classes).")
+    var labels: String?
+
+    @Option(help: "With --image: also write the tensor the image became (.npy or .pb).")
+    var saveInput: String?
+
+    @OptionGroup var preprocessing: PreprocessOptions
 
     @Option(help: "Layout of the input tensor: nchw or nhwc (default: the source model's own).")
     var layout: TensorLayout?
@@ -165,12 +244,46 @@ struct Run: ParsableCommand {
 
     @OptionGroup var core: CoreOptions
 
+    func validate() throws {
+        guard (input == nil) != (image == nil) else { throw ValidationError("give an input tensor with --input or an image with --image") }
+        if input != nil {
+            guard output != nil else { throw ValidationError("--input needs --output") }
+            guard top == nil, saveInput == nil, labels == nil else { throw ValidationError("--top, --labels and --save-input go with --image") }
+        } else {
+            guard output != nil || top != nil else { throw ValidationError("with --image, give --top K to print the best classes, or --output") }
+            guard layout == nil else { throw ValidationError("--layout describes an --input tensor; an image is fed in the model's own layout") }
+        }
+        if let top, top < 1 { throw ValidationError("--top must be at least 1") }
+        if labels != nil, top == nil { throw ValidationError("--labels goes with --top") }
+    }
+
     func run() throws {
+        guard let image else {
+            do {
+                let tensor = try Execution.run(model: model, input: input!, output: output!, layout: layout, selection: nodes.selection,
+                                               threads: core.threads)
+                printOut("wrote \(output!): shape \(tensor.shape)")
+            } catch { fail(error) }
+            return
+        }
+        var names: [String]?
+        if let labels {
+            do { names = try Labels.read(labels) } catch { fail(error) }
+        }
+        let result: Execution.ImageRun
         do {
-            let tensor = try Execution.run(model: model, input: input, output: output, layout: layout, selection: nodes.selection,
-                                           threads: core.threads)
-            printOut("wrote \(output): shape \(tensor.shape)")
+            result = try Execution.run(model: model, image: image, preprocessing: preprocessing.preprocessing(), output: output, saveInput: saveInput,
+                                       selection: nodes.selection, threads: core.threads)
         } catch { fail(error) }
+        let p = result.preprocessing
+        printOut("\(image): \(result.input.shape) input, preprocessing \(p.name) (scale \(p.scale), mean \(p.mean), std \(p.std), \(p.channels.rawValue), crop \(p.cropFraction))")
+        if let top {
+            for (rank, best) in ImageInput.top(top, of: result.output, labels: names).enumerated() {
+                printOut(String(format: "%3d. %10.6f  class %4d", rank + 1, best.score, best.index) + (best.label.map { "  " + $0 } ?? ""))
+            }
+        }
+        if let output { printOut("wrote \(output): shape \(result.output.shape)") }
+        if let saveInput { printOut("wrote \(saveInput): shape \(result.input.shape)") }
     }
 }
 
@@ -207,11 +320,20 @@ struct Verify: ParsableCommand {
     @Flag(help: "Compare every canonical MobileNetV1 layer and name the first that diverges (two models).")
     var perLayer = false
 
+    @Option(help: "Also write the report as JUnit XML to this file (one test case per output, or per layer).")
+    var junit: String?
+
+    @Option(help: "Compare the two models on this image (JPEG or PNG) instead of random inputs.")
+    var image: String?
+
+    @OptionGroup var preprocessing: PreprocessOptions
+
     @Flag(help: "Print the report as JSON.")
     var json = false
 
     func validate() throws {
         if perLayer, candidate == nil { throw ValidationError("--per-layer compares two models") }
+        if image != nil, candidate == nil || perLayer { throw ValidationError("--image compares two models on a picture (without --per-layer)") }
         if candidate == nil {
             guard input != nil, expected != nil else { throw ValidationError("give a second model, or --input and --expected") }
         } else {
@@ -228,7 +350,10 @@ struct Verify: ParsableCommand {
                                                  threads: core.threads)
             } catch { fail(error) }
             printOut(json ? report.json() : report.text())
-            if !report.agrees { throw ExitCode(3) }
+            if let junit { write(JUnitReport.xml(report), to: junit) }
+            if let first = report.firstDivergence {
+                fail(.disagreement("\(candidate) diverges from \(reference) at layer \(first.layer) (\(String(format: "%.1e", first.metrics.relativeToRange)) of its range)"))
+            }
             return
         }
         let report: VerificationReport
@@ -236,14 +361,15 @@ struct Verify: ParsableCommand {
             if let candidate {
                 report = try Execution.verify(reference: reference, candidate: candidate, samples: verification.samples,
                                               seed: verification.seed, tolerance: verification.tolerance, selection: nodes.selection,
-                                              threads: core.threads)
+                                              threads: core.threads, image: image, preprocessing: preprocessing.preprocessing())
             } else {
                 report = try Execution.verify(model: reference, input: input!, expected: expected!, layout: layout,
                                               tolerance: verification.tolerance, selection: nodes.selection, threads: core.threads)
             }
         } catch { fail(error) }
         printOut(json ? report.json() : report.text())
-        if !report.agrees { throw ExitCode(3) }
+        if let junit { write(JUnitReport.xml(report), to: junit) }
+        if let reason = report.disagreement { fail(.disagreement(reason)) }
     }
 }
 

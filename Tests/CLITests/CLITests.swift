@@ -43,9 +43,21 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: target))
 
         let json = try mnconvert("convert", "Examples/mobilenet_v1_0.25_128.onnx", out("again.mnw"), "--json", "--samples", "2")
-        let report = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+        let summary = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let report = summary["verification"] as? [String: Any]
         XCTAssertEqual(report?["agrees"] as? Bool, true)
         XCTAssertEqual(report?["samples"] as? Int, 2)
+        XCTAssertEqual(summary["bytes_written"] as? Int, try FileManager.default.attributesOfItem(atPath: out("again.mnw"))[.size] as? Int)
+
+        // Without verification the JSON still says what was written.
+        let unverified = try mnconvert("Examples/mobilenet_v1_0.25_128.onnx", out("fast.mnw"), "--json", "--no-verify")
+        XCTAssertEqual(unverified.status, 0, unverified.stderr)
+        let written = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(unverified.stdout.utf8)) as? [String: Any])
+        XCTAssertTrue(written["verification"] is NSNull)
+        XCTAssertEqual(written["output"] as? String, out("fast.mnw"))
+        XCTAssertEqual(written["passes"] as? [String: Int], ["absorb-input-transpose": 1, "mul-add-to-affine": 39, "fold-affine": 13, "fold-pad": 4,
+                                                             "fuse-activation": 27, "remove-identity": 0, "fold-batch-norm": 0])
+        XCTAssertEqual(written["mnconvert_version"] as? String, try mnconvert("--version").stdout.trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
     func testBadInputIsOneLineAndStatusTwo() throws {
@@ -107,16 +119,117 @@ final class CLITests: XCTestCase {
                                      "Tests/Fixtures/pytorch-style/mobilenet_v1_0.25_128_c10_opset17.onnx")
         XCTAssertEqual(disagree.status, 3, "a softmax head against logits: \(disagree.stdout)")
         XCTAssertTrue(disagree.stdout.contains("result: DISAGREE"))
+        XCTAssertEqual(disagree.stderr.split(separator: "\n").count, 1, disagree.stderr)
+        XCTAssertTrue(disagree.stderr.hasPrefix("mnconvert: error: Tests/Fixtures/pytorch-style/mobilenet_v1_0.25_128_c10_opset17.onnx does not compute what "), disagree.stderr)
+        // convert says it the same way: the report on stdout, one line on stderr, status 3, no file.
+        let strict = try mnconvert("Tests/Fixtures/pytorch-style/mobilenet_v1_0.25_128_c10_opset7.onnx", out("strict.mnw"), "--tolerance", "0", "--samples", "1")
+        // (Folding BatchNorm changes the last bits, so a tolerance of 0 always fails.)
+        XCTAssertEqual(strict.status, 3, strict.stdout + strict.stderr)
+        XCTAssertTrue(strict.stdout.contains("result: DISAGREE"), strict.stdout)
+        XCTAssertEqual(strict.stderr.split(separator: "\n").count, 1, strict.stderr)
+        XCTAssertTrue(strict.stderr.hasSuffix("\(out("strict.mnw")) was not written\n"), strict.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out("strict.mnw")))
+    }
+
+    /// `run --image` on the pictures Keras saw: the Keras model (whose file says it scales the
+    /// keras.applications way) computes what Keras computed, and the ONNX export of the same
+    /// model, which does not say, needs --preprocess.
+    func testRunOnImages() throws {
+        let model = "Tests/Fixtures/keras/mobilenet_v1_0.25_128_c37.keras"
+        for name in ["square.png", "square.jpg", "rgba.png", "wide.jpg"] {
+            let stem = "Tests/Fixtures/images/" + name.replacingOccurrences(of: ".", with: "_")
+            let result = try mnconvert("run", model, "--image", "Tests/Fixtures/images/\(name)", "--top", "3", "--output", out("y.npy"), "--save-input", out("x.npy"))
+            XCTAssertEqual(result.status, 0, result.stderr)
+            XCTAssertTrue(result.stdout.contains("preprocessing keras (scale"), result.stdout)
+            assertClose(try TensorFile.read(out("x.npy")), try TensorFile.read(stem + "_input.npy"), tolerance: 1e-5, name)
+            let expected = try TensorFile.read(stem + "_keras.npy")
+            assertClose(try TensorFile.read(out("y.npy")), expected, tolerance: 1e-5, name)
+            let best = expected.data.indices.max { expected.data[$0] < expected.data[$1] }!
+            let first = result.stdout.split(separator: "\n").first { $0.hasPrefix("  1. ") }
+            XCTAssertTrue(first?.hasSuffix("class \(String(format: "%4d", best))") == true, "\(name): \(result.stdout)")
+        }
+
+        let onnx = "Tests/Fixtures/keras-tf2onnx/mobilenet_v1_0.25_128_c37_opset13.onnx"
+        let unknown = try mnconvert("run", onnx, "--image", "Tests/Fixtures/images/square.png", "--top", "1")
+        XCTAssertEqual(unknown.status, 2)
+        XCTAssertEqual(unknown.stderr, "mnconvert: error: \(onnx): does not say how its input images are scaled; give --preprocess keras|tf-slim|torch|caffe|none (or --scale, --mean, --std, --bgr)\n")
+        let labels = out("labels.txt")
+        try (0..<37).map { "kind \($0)" }.joined(separator: "\n").write(toFile: labels, atomically: true, encoding: .utf8)
+        let declared = try mnconvert("run", onnx, "--image", "Tests/Fixtures/images/square.png", "--preprocess", "keras", "--top", "2", "--labels", labels, "--output", out("y2.npy"))
+        XCTAssertEqual(declared.status, 0, declared.stderr)
+        assertClose(try TensorFile.read(out("y2.npy")), try TensorFile.read("Tests/Fixtures/images/square_png_keras.npy"), tolerance: 1e-5)
+        let lines = declared.stdout.split(separator: "\n").filter { $0.hasPrefix("  ") }
+        XCTAssertEqual(lines.count, 2, declared.stdout)
+        for line in lines {
+            let index = try XCTUnwrap(Int(line.split(separator: "class ")[1].split(separator: " ")[0]))
+            XCTAssertTrue(line.hasSuffix("kind \(index)"), String(line))
+        }
+        // The same numbers given one by one.
+        let custom = try mnconvert("run", onnx, "--image", "Tests/Fixtures/images/square.png", "--scale", "0.00784313725490196", "--mean", "1,1,1", "--output", out("y3.npy"))
+        XCTAssertEqual(custom.status, 0, custom.stderr)
+        assertClose(try TensorFile.read(out("y3.npy")), try TensorFile.read(out("y2.npy")), tolerance: 1e-6)
+
+        // A converted model records the preprocessing; verify compares two models on a picture.
+        XCTAssertEqual(try mnconvert(onnx, out("declared.mnw"), "--preprocess", "keras", "--no-verify").status, 0)
+        let fromMNW = try mnconvert("run", out("declared.mnw"), "--image", "Tests/Fixtures/images/wide.jpg", "--output", out("y4.npy"))
+        XCTAssertEqual(fromMNW.status, 0, fromMNW.stderr)
+        assertClose(try TensorFile.read(out("y4.npy")), try TensorFile.read("Tests/Fixtures/images/wide_jpg_keras.npy"), tolerance: 1e-5)
+        let verified = try mnconvert("verify", model, out("declared.mnw"), "--image", "Tests/Fixtures/images/square.jpg")
+        XCTAssertEqual(verified.status, 0, verified.stdout + verified.stderr)
+        XCTAssertTrue(verified.stdout.contains("1 sample, tolerance"), verified.stdout)
+
+        for (bad, status) in [("Tests/Fixtures/images/missing.png", 2), ("Examples/read_mnw.py", 2)] {
+            let refused = try mnconvert("run", model, "--image", bad, "--top", "1")
+            XCTAssertEqual(refused.status, Int32(status), refused.stderr)
+            XCTAssertEqual(refused.stderr.split(separator: "\n").count, 1, refused.stderr)
+        }
+        XCTAssertEqual(try mnconvert("run", model, "--image", "Tests/Fixtures/images/square.png").status, 64, "neither --top nor --output")
+    }
+
+    /// `--junit` writes a report that a standard XML parser reads: a test case per output or per
+    /// layer, a failure for each that disagrees, written also when the models disagree.
+    func testJUnitReports() throws {
+        let parse = """
+            import sys, xml.etree.ElementTree as ET
+            suite = ET.parse(sys.argv[1]).getroot().find("testsuite")
+            print(suite.get("tests"), suite.get("failures"), len(suite.findall("testcase")), len(suite.findall("testcase/failure")))
+            print(*[c.get("name") for c in suite.findall("testcase")][:3])
+            """
+        let agree = try mnconvert("verify", "Examples/mobilenet_v1_0.25_128.onnx", "Examples/mobilenet_v1_0.25_128.onnx", "--samples", "1", "--junit", out("agree.xml"))
+        XCTAssertEqual(agree.status, 0, agree.stderr)
+        let parsed = try runProcess(try Fixtures.python, ["-c", parse, out("agree.xml")])
+        XCTAssertEqual(parsed.stdout, "1 0 1 0\nIdentity:0\n", parsed.stderr)
+
+        // Two MobileNets with other weights: every layer diverges.
+        let layers = try mnconvert("verify", "Tests/Fixtures/keras/mobilenet_v1_0.25_128_c37.keras", "Tests/Fixtures/keras/mobilenet_v1_0.25_128_notop.keras",
+                                   "--per-layer", "--samples", "1", "--junit", out("layers.xml"))
+        XCTAssertEqual(layers.status, 3, layers.stdout + layers.stderr)
+        let perLayer = try runProcess(try Fixtures.python, ["-c", parse, out("layers.xml")])
+        let counts = perLayer.stdout.split(separator: "\n")[0].split(separator: " ").compactMap { Int($0) }
+        XCTAssertEqual(counts.count, 4, perLayer.stdout + perLayer.stderr)
+        XCTAssertEqual(counts[0], counts[2], "tests attribute = test cases")
+        XCTAssertEqual(counts[1], counts[3], "failures attribute = failures")
+        XCTAssertEqual(counts[0], 27, "a case per canonical layer the two share")
+        XCTAssertEqual(counts[1], 27, "all diverge")
+        XCTAssertTrue(perLayer.stdout.hasSuffix("conv1 conv_dw_1 conv_pw_1\n"), perLayer.stdout)
+
+        let unwritable = try mnconvert("verify", "Examples/mobilenet_v1_0.25_128.onnx", "Examples/mobilenet_v1_0.25_128.onnx", "--samples", "1", "--junit", out("no/such/dir/r.xml"))
+        XCTAssertEqual(unwritable.status, 4, unwritable.stderr)
     }
 
     func testTensorFlowGraphWithSeveralHeads() throws {
         let model = "Tests/Fixtures/tensorflow/slim_mobilenet_v1_0.25_128.pb"
         let ambiguous = try mnconvert(model, out("never.mnw"))
         XCTAssertEqual(ambiguous.status, 2)
-        XCTAssertTrue(ambiguous.stderr.contains("--output"), ambiguous.stderr)
+        XCTAssertTrue(ambiguous.stderr.contains("choose one with --output-node NAME"), ambiguous.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: out("never.mnw")))
-        let converted = try mnconvert(model, out("slim.mnw"), "--output", "final_result")
+        let converted = try mnconvert(model, out("slim.mnw"), "--output-node", "final_result")
         XCTAssertEqual(converted.status, 0, converted.stderr)
+        XCTAssertEqual(converted.stderr, "")
+        // The old spelling still works, and says it is deprecated.
+        let old = try mnconvert(model, out("slim-old.mnw"), "--output", "final_result", "--no-verify")
+        XCTAssertEqual(old.status, 0, old.stderr)
+        XCTAssertEqual(old.stderr, "mnconvert: warning: convert --output NAME is deprecated; write --output-node NAME (in run and verify, --output is a tensor file)\n")
         let expected = "Tests/Fixtures/tensorflow/slim_mobilenet_v1_0.25_128_final_result.npy"
         let input = "Tests/Fixtures/keras-tf2onnx/input_nhwc.npy"
         XCTAssertEqual(try mnconvert("verify", out("slim.mnw"), "--input", input, "--expected", expected).status, 0)
@@ -162,6 +275,16 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(converted.status, 0, converted.stderr)
         let info = try mnconvert("info", out("r160.mnw"))
         XCTAssertTrue(info.stdout.hasPrefix("MobileNetV1 alpha 0.25, resolution 160"), info.stdout)
+    }
+
+    func testVersion() throws {
+        let version = try mnconvert("--version")
+        XCTAssertEqual(version.status, 0)
+        XCTAssertNotNil(version.stdout.range(of: #"^\d+\.\d+\.\d+\n$"#, options: .regularExpression), version.stdout)
+        let converted = try mnconvert("Examples/mobilenet_v1_0.25_128.onnx", out("v.mnw"), "--no-verify")
+        XCTAssertEqual(converted.status, 0, converted.stderr)
+        let header = try String(decoding: Data(contentsOf: URL(fileURLWithPath: out("v.mnw"))).prefix(1 << 16), as: UTF8.self)
+        XCTAssertTrue(header.contains("\"mnconvert_version\":\"\(version.stdout.dropLast())\""), "the .mnw metadata names the version")
     }
 
     func testUsageErrorIsStatus64() throws {

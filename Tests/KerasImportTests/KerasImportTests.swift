@@ -51,7 +51,7 @@ final class KerasImportTests: XCTestCase {
 
     func testClassifierActivationCanBeLogits() throws {
         let softmax = try importModel("keras/mobilenet_v1_0.25_128_c37_keras2_weights.h5")
-        let linear = try importModel("keras/mobilenet_v1_0.25_128_c37_keras2_weights.h5", .init(classifierActivation: "linear"))
+        let linear = try importModel("keras/mobilenet_v1_0.25_128_c37_keras2_weights.h5", .init(classifierActivation: .linear))
         XCTAssertEqual(softmax.nodes.filter { if case .softmax = $0.op { true } else { false } }.count, 1)
         XCTAssertEqual(linear.nodes.filter { if case .softmax = $0.op { true } else { false } }.count, 0)
     }

@@ -93,3 +93,20 @@ final class InspectionTests: XCTestCase {
         }
     }
 }
+
+/// The best classes and their names: ImageNet's 1000 classes, TF-slim's 1001 with "background"
+/// first, or the user's labels.
+final class TopClassesTests: XCTestCase {
+    func testImageNetNamesByClassCount() {
+        var scores = [Float](repeating: 0, count: 1000)
+        scores[281] = 0.9
+        scores[0] = 0.05
+        let top = ImageInput.top(2, of: Tensor(shape: [1, 1000], data: scores))
+        XCTAssertEqual(top.map(\.index), [281, 0])
+        XCTAssertEqual(top.map(\.label), ["tabby, tabby cat", "tench, Tinca tinca"])
+        let slim = ImageInput.top(2, of: Tensor(shape: [1, 1001], data: [0.5] + scores))
+        XCTAssertEqual(slim.map(\.label), ["tabby, tabby cat", "background"])
+        XCTAssertEqual(ImageInput.top(1, of: Tensor(shape: [1, 37], data: (0..<37).map(Float.init)), labels: nil).map(\.label), [nil])
+        XCTAssertEqual(ImageInput.top(3, of: Tensor(shape: [1, 3], data: [1, 1, 2])).map(\.index), [2, 0, 1], "ties to the lower index")
+    }
+}

@@ -105,3 +105,57 @@ final class TensorIOTests: XCTestCase {
         XCTAssertEqual(JSONText.report(Report()).split(separator: "\n").count, 7, "one key a line between the braces")
     }
 }
+
+/// JPEG and PNG decoding against the pixels TensorFlow decodes from the same files (JPEG with the
+/// accurate integer DCT, every decoder's default but TensorFlow's), and the
+/// resize and scaling against `tf.image.resize` and keras.applications' `x / 127.5 - 1`
+/// (`make_fixtures.py`, `make_images`).
+final class ImageTests: XCTestCase {
+    func testDecodesWhatTensorFlowDecodes() throws {
+        for name in ["square.png", "square.jpg", "rgba.png", "wide.jpg"] {
+            let image = try Image.read(Fixtures.path("images/\(name)"))
+            let expected = try Fixtures.tensor("images/\(name.replacingOccurrences(of: ".", with: "_"))_decoded.npy")
+            XCTAssertEqual([image.height, image.width, 3], expected.shape, name)
+            XCTAssertEqual(image.pixels.map(Float.init), expected.data, name)
+        }
+    }
+
+    func testResizesAndScalesAsKerasInputs() throws {
+        for name in ["square.png", "square.jpg", "wide.jpg"] {
+            let image = try Image.read(Fixtures.path("images/\(name)"))
+            let expected = try Fixtures.tensor("images/\(name.replacingOccurrences(of: ".", with: "_"))_input.npy")
+            let nhwc = image.tensor(side: 128, preprocessing: .keras, layout: .nhwc)
+            XCTAssertEqual(nhwc.shape, [1, 128, 128, 3])
+            assertClose(nhwc, expected, tolerance: 1e-5, name)
+            XCTAssertEqual(image.tensor(side: 128, preprocessing: .keras, layout: .nchw), nhwc.converted(from: .nhwc, to: .nchw), name)
+        }
+    }
+
+    /// Each convention's numbers, on one pixel: BGR order, mean and std per channel.
+    func testPreprocessingConventions() {
+        let pixel = Image(width: 1, height: 1, pixels: [200, 100, 50])
+        func values(_ p: Preprocessing) -> [Float] { pixel.tensor(side: 1, preprocessing: p, layout: .nchw).data }
+        let rgb: [Float] = [200, 100, 50]
+        let keras = values(.keras)
+        for c in 0..<3 { XCTAssertEqual(keras[c], rgb[c] / 127.5 - 1, accuracy: 1e-6) }
+        XCTAssertEqual(values(.none), rgb)
+        let torch = values(.torch)
+        let (mean, std): ([Float], [Float]) = ([0.485, 0.456, 0.406], [0.229, 0.224, 0.225])
+        for c in 0..<3 { XCTAssertEqual(torch[c], (rgb[c] / 255 - mean[c]) / std[c], accuracy: 1e-6) }
+        let caffe = values(.caffe)
+        XCTAssertEqual(caffe[0], (50 - 103.94) * 0.017, accuracy: 1e-4, "blue first")
+        XCTAssertEqual(caffe[2], (200 - 123.68) * 0.017, accuracy: 1e-4, "red last")
+        XCTAssertEqual(Preprocessing(properties: Preprocessing.caffe.properties), .caffe, "recorded and read back")
+    }
+
+    func testRefusesWhatIsNotAPicture() throws {
+        let jpeg = try Fixtures.bytes("images/square.jpg"), png = try Fixtures.bytes("images/square.png")
+        for (label, bytes) in [("empty", []), ("text", Array("not an image".utf8)), ("half a JPEG", Array(jpeg.prefix(jpeg.count / 2))),
+                               ("half a PNG", Array(png.prefix(png.count / 2))), ("JPEG magic then noise", [0xFF, 0xD8, 0xFF] + Fixtures.noise(count: 4000, seed: 3)),
+                               ("PNG magic then noise", Array(png.prefix(8)) + Fixtures.noise(count: 4000, seed: 4))] as [(String, [UInt8])] {
+            XCTAssertThrowsError(try Image.decode(bytes), label) { error in
+                guard case .notAnImage = error as? TensorIOError else { return XCTFail("\(label): \(error)") }
+            }
+        }
+    }
+}
