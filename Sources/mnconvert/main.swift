@@ -292,6 +292,7 @@ struct Verify: ParsableCommand {
         abstract: "Check that two models compute the same thing, or a model against expected outputs.",
         discussion: """
             verify A B              runs both on the same seeded random inputs
+            verify A B --image P    runs both on a picture (JPEG or PNG)
             verify A --input X --expected Y   compares A's output on X with Y
             Exit status 0 when they agree, 3 when they do not.
             """)
