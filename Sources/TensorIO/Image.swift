@@ -68,9 +68,9 @@ extension Image {
                 for c in 0..<3 {
                     let source = order[c]
                     func pixel(_ yy: Int, _ xx: Int) -> Float { Float(pixels[(yy * width + xx) * 3 + source]) }
-                    let top = pixel(y0, x0) + (pixel(y0, x1) - pixel(y0, x0)) * fx
-                    let bottom = pixel(y1, x0) + (pixel(y1, x1) - pixel(y1, x0)) * fx
-                    let value = top + (bottom - top) * fy
+                    let upper = pixel(y0, x0) + (pixel(y0, x1) - pixel(y0, x0)) * fx
+                    let lower = pixel(y1, x0) + (pixel(y1, x1) - pixel(y1, x0)) * fx
+                    let value = upper + (lower - upper) * fy
                     let scaled = (value * p.scale - p.mean[c]) / p.std[c]
                     let index = layout == .nhwc ? (y * side + x) * 3 + c : (c * side + y) * side + x
                     data[index] = scaled
