@@ -62,6 +62,7 @@ let package = Package(
         .target(name: "TensorFlowImport", dependencies: ["MobileNetIR", "CProtobufFormats", "ProtobufFormats", "TensorIO"]),
         .target(name: "KerasImport", dependencies: ["MobileNetIR", "HDF5", "ZIPFoundation"]),
         .target(name: "MNWFormat", dependencies: ["MobileNetIR", "TensorIO"]),
+        .target(name: "ONNXExport", dependencies: ["MobileNetIR", "CProtobufFormats"]),
         .target(name: "GraphPasses", dependencies: ["MobileNetIR"]),
         .target(name: "InferenceCore", dependencies: ["MobileNetIR"], swiftSettings: vectorISA),
         .target(name: "MobileNetV1", dependencies: ["MobileNetIR", "TensorIO"]),
@@ -70,7 +71,7 @@ let package = Package(
         .target(name: "Verification", dependencies: ["MobileNetIR", "InferenceCore", "TensorIO"]),
         .target(
             name: "MNConvertKit",
-            dependencies: ["MobileNetIR", "TensorIO", "ONNXImport", "TensorFlowImport", "KerasImport", "MNWFormat", "GraphPasses",
+            dependencies: ["MobileNetIR", "TensorIO", "ONNXImport", "TensorFlowImport", "KerasImport", "MNWFormat", "ONNXExport", "GraphPasses",
                            "InferenceCore", "MobileNetV1", "Verification"]
         ),
         .executableTarget(

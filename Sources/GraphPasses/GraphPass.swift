@@ -29,8 +29,11 @@ public enum Pipeline {
         FoldAffine(),
         // A zero Pad in front of a conv with explicit padding becomes that conv's padding.
         FoldPad(),
-        // Last: an activation follows its conv directly only once BatchNorm and affine are folded.
+        // An activation follows its conv directly only once BatchNorm and affine are folded.
         FuseActivation(),
+        // A layout change of unit axes before a Reshape moves no element; after the folds, which
+        // do not look through reshapes, so that exporters write no Transpose for it.
+        RemoveUnitTranspose(),
     ]
 
     /// Runs `passes` in order and reports what each did.

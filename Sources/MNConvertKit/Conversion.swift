@@ -3,6 +3,8 @@ import InferenceCore
 import MNWFormat
 import MobileNetIR
 import MobileNetV1
+import ONNXExport
+import ONNXImport
 import TensorIO
 import Verification
 
@@ -20,6 +22,9 @@ public enum Conversion {
         /// The image preprocessing to record in the written model (nil: what the source tells,
         /// if anything).
         public var preprocessing: Preprocessing?
+        /// ONNX output: the opset, and the layout the written model takes its image in.
+        public var opset = 13
+        public var inputLayout: TensorLayout = .nchw
         public init() {}
     }
 
@@ -34,28 +39,56 @@ public enum Conversion {
         public var bytesWritten: Int?
     }
 
-    /// Converts `inputPath` to `outputPath` (`.mnw`). Nothing is written unless import, the passes
-    /// and verification all succeed: when the converted graph disagrees with the imported one, the
-    /// result holds the report and no `bytesWritten`.
+    /// The formats mnconvert writes, chosen by the output's extension.
+    public enum OutputFormat: String, Sendable, CaseIterable {
+        case mnw, onnx
+
+        public init?(path: String) {
+            guard let dot = path.lastIndex(of: "."), let format = OutputFormat(rawValue: path[path.index(after: dot)...].lowercased()) else { return nil }
+            self = format
+        }
+    }
+
+    /// Converts `inputPath` to `outputPath` (`.mnw` or `.onnx`). Nothing is written unless import,
+    /// the passes and verification all succeed: when the converted model disagrees with the
+    /// imported one, the result holds the report and no `bytesWritten`. An ONNX file is read back
+    /// with mnconvert's own importer, and that is what verification compares with the source.
     public static func convert(_ inputPath: String, to outputPath: String, options: Options) throws(MNConvertError) -> Result {
-        guard outputPath.hasSuffix(".mnw") else {
-            throw .output(path: outputPath, message: "unknown output format; mnconvert writes .mnw files (name the output *.mnw)")
+        guard let format = OutputFormat(path: outputPath) else {
+            throw .output(path: outputPath, message: "unknown output format; mnconvert writes .mnw and .onnx files (name the output *.mnw or *.onnx)")
         }
         let source = try ModelLoader.load(inputPath, options: options.selection)
         var (graph, passes) = options.fold ? Pipeline.run(source.graph) : (source.graph, [])
+        var layerNames: [String: String] = [:]
         if case .success(let model) = MobileNetV1Recognizer.recognize(graph) {
             graph.metadata.properties.merge(model.properties) { _, new in new }
+            for layer in model.layers { layerNames[graph.nodes[layer.node].name] = layer.name }
         }
         graph.metadata.properties["mnconvert_version"] = MNConvertVersion.current
         graph.metadata.preprocessing = options.preprocessing ?? ImageInput.knownPreprocessing(of: graph)
+
+        // What verification compares with the source: the converted graph, or the ONNX file as
+        // mnconvert's importer reads it back.
+        var candidate = graph, candidateName = "converted graph"
+        var onnx: [UInt8]?
+        if format == .onnx {
+            let bytes = try ONNXWriting.serialize(graph, layerNames: layerNames, options: options, inputPath: inputPath)
+            onnx = bytes
+            if options.verify {
+                do { candidate = Pipeline.run(try ONNXImporter.importGraph(from: bytes)).graph } catch {
+                    throw .input(path: inputPath, message: "the written ONNX cannot be read back (\(error.description)); please report this")
+                }
+                candidateName = "\(outputPath) as written and read back"
+            }
+        }
 
         var report: VerificationReport?
         if options.verify {
             do {
                 report = try Comparison.compare(
                     reference: try ModelRunner(graph: source.graph, threads: options.threads),
-                    candidate: try ModelRunner(graph: graph, threads: options.threads),
-                    referenceName: "imported \(inputPath)", candidateName: "converted graph",
+                    candidate: try ModelRunner(graph: candidate, threads: options.threads),
+                    referenceName: "imported \(inputPath)", candidateName: candidateName,
                     samples: options.samples, seed: options.seed, tolerance: options.tolerance)
             } catch {
                 throw .input(path: inputPath, message: "the model cannot run: \(error.description)")
@@ -66,9 +99,14 @@ public enum Conversion {
         }
 
         let written: Int
-        do { written = try MNWFile.write(graph, to: outputPath) } catch {
-            if case .writeFailed = error { throw .output(path: outputPath, message: error.reason) }
-            throw .input(path: inputPath, message: error.description)
+        if let onnx {
+            do { try AtomicFile.write(onnx, to: outputPath) } catch { throw .output(path: outputPath, message: error.reason) }
+            written = onnx.count
+        } else {
+            do { written = try MNWFile.write(graph, to: outputPath) } catch {
+                if case .writeFailed = error { throw .output(path: outputPath, message: error.reason) }
+                throw .input(path: inputPath, message: error.description)
+            }
         }
         return Result(source: source, graph: graph, passes: passes, verification: report, bytesWritten: written)
     }

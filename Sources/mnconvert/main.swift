@@ -97,13 +97,13 @@ struct NodeOptions: ParsableArguments {
 
 struct Convert: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Import a model, fold it into canonical form, verify it, and write .mnw.",
+        abstract: "Import a model, fold it into canonical form, verify it, and write .mnw or .onnx.",
         discussion: "The input format (ONNX, TensorFlow .pb, Keras .h5 / .weights.h5 / .keras, .mnw) is read from the file's content. Nothing is written unless verification passes.")
 
     @Argument(help: "The source model.")
     var input: String
 
-    @Argument(help: "The .mnw file to write.")
+    @Argument(help: "The file to write: .mnw, or .onnx (read back and verified too).")
     var output: String
 
     @Option(name: .customLong("input"), help: ArgumentHelp("Deprecated spelling of --input-node.", visibility: .hidden))
@@ -126,8 +126,21 @@ struct Convert: ParsableCommand {
 
     @OptionGroup var preprocessing: PreprocessOptions
 
+    @Option(help: "ONNX output: the opset to write (11 to 21; the IR version follows it).")
+    var opset = 13
+
+    @Option(help: "ONNX output: the layout the written model takes its image in, nchw or nhwc (one Transpose after the input).")
+    var inputLayout: TensorLayout = .nchw
+
     @Flag(help: "Print the result (what was read, the passes, the verification report, what was written) as JSON.")
     var json = false
+
+    func validate() throws {
+        guard Conversion.OutputFormat(path: output) != nil else {
+            throw ValidationError("mnconvert writes .mnw and .onnx files: name the output *.mnw or *.onnx, not '\(output)'")
+        }
+        guard (11...21).contains(opset) else { throw ValidationError("--opset must be between 11 and 21") }
+    }
 
     func run() throws {
         if !inputNode.isEmpty { warn("convert --input NAME is deprecated; write --input-node NAME (in run and verify, --input is a tensor file)") }
@@ -143,6 +156,8 @@ struct Convert: ParsableCommand {
         options.selection.inputs += inputNode
         options.selection.outputs += outputNode
         options.preprocessing = preprocessing.preprocessing()
+        options.opset = opset
+        options.inputLayout = inputLayout
         let result: Conversion.Result
         do { result = try Conversion.convert(input, to: output, options: options) } catch { fail(error) }
         printOut(json ? result.json(output: output) : result.text(output: output))

@@ -56,7 +56,7 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(written["verification"] is NSNull)
         XCTAssertEqual(written["output"] as? String, out("fast.mnw"))
         XCTAssertEqual(written["passes"] as? [String: Int], ["absorb-input-transpose": 1, "mul-add-to-affine": 39, "fold-affine": 13, "fold-pad": 4,
-                                                             "fuse-activation": 27, "remove-identity": 0, "fold-batch-norm": 0])
+                                                             "fuse-activation": 27, "remove-identity": 0, "fold-batch-norm": 0, "remove-unit-transpose": 0])
         XCTAssertEqual(written["mnconvert_version"] as? String, try mnconvert("--version").stdout.trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
@@ -184,6 +184,57 @@ final class CLITests: XCTestCase {
             XCTAssertEqual(refused.stderr.split(separator: "\n").count, 1, refused.stderr)
         }
         XCTAssertEqual(try mnconvert("run", model, "--image", "Tests/Fixtures/images/square.png").status, 64, "neither --top nor --output")
+    }
+
+    /// `IN out.onnx` from every source format: onnx's full checker and strict shape inference pass,
+    /// and onnxruntime computes what the source framework computed (1e-5 of range, same top-1) at
+    /// the fixtures' batch, at batch 1 and at batch 3 (`Scripts/check-onnx.py`).
+    func testExportsONNXThatRuntimesRun() throws {
+        let f = "Tests/Fixtures/"
+        let cases: [(source: [String], input: String, layout: String, expected: String)] = [
+            ([f + "keras/mobilenet_v1_0.25_128_c37.keras"], f + "keras-tf2onnx/input_nhwc.npy", "nhwc", f + "keras-tf2onnx/output_keras.npy"),
+            ([f + "keras/mobilenet_v1_0.25_128_c37_keras2_weights.h5", "--resolution", "128"], f + "keras-tf2onnx/input_nhwc.npy", "nhwc", f + "keras/output_tf_keras.npy"),
+            ([f + "keras-tf2onnx/mobilenet_v1_0.25_128_c37_opset9.onnx"], f + "keras-tf2onnx/input_nhwc.npy", "nhwc", f + "keras-tf2onnx/output_keras.npy"),
+            ([f + "tensorflow/tf1_fused_mobilenet_v1_0.25_128.pb"], f + "keras-tf2onnx/input_nhwc.npy", "nhwc", f + "tensorflow/tf1_fused_mobilenet_v1_0.25_128_predictions.npy"),
+            ([f + "pytorch-style/mobilenet_v1_0.25_128_c10_opset7.onnx"], f + "pytorch-style/input_nchw.npy", "nchw", f + "pytorch-style/mobilenet_v1_0.25_128_c10_opset7_output_onnxruntime.npy"),
+        ]
+        let version = try mnconvert("--version").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        for c in cases {
+            let target = out("exported.onnx")
+            let converted = try runProcess(try executable, c.source + [target, "--samples", "2"])
+            XCTAssertEqual(converted.status, 0, "\(c.source[0]): \(converted.stderr)")
+            XCTAssertTrue(converted.stdout.contains("as written and read back"), converted.stdout)
+            let checked = try runProcess(try Fixtures.python, ["Scripts/check-onnx.py", target, "--input", c.input, "--layout", c.layout, "--expected", c.expected])
+            XCTAssertEqual(checked.status, 0, "\(c.source[0]): \(checked.stdout)\(checked.stderr)")
+            let report = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(checked.stdout.utf8)) as? [String: Any], checked.stderr)
+            XCTAssertEqual(report["ir_version"] as? Int, 7)
+            XCTAssertEqual(report["opset"] as? Int, 13)
+            let ops = try XCTUnwrap(report["ops"] as? [String])
+            for refused in ["BatchNormalization", "Identity", "Dropout", "Pad", "Mul", "Add", "Transpose"] {
+                XCTAssertFalse(ops.contains(refused), "\(c.source[0]): \(ops)")
+            }
+            let input = try XCTUnwrap(report["input"] as? [Any])
+            XCTAssertEqual(input.first as? String, "input")
+            XCTAssertEqual((input.last as? [Any]).map { $0.map { "\($0)" } }, ["N", "3", "128", "128"])
+            XCTAssertEqual((report["metadata"] as? [String: String])?["mnconvert_version"], version)
+        }
+
+        // The same input gives the same bytes; other opsets and the NHWC input run too.
+        let model = "Tests/Fixtures/keras/mobilenet_v1_0.25_128_c37.keras"
+        XCTAssertEqual(try mnconvert(model, out("a.onnx"), "--no-verify").status, 0)
+        XCTAssertEqual(try mnconvert(model, out("b.onnx"), "--no-verify").status, 0)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: out("a.onnx"))), try Data(contentsOf: URL(fileURLWithPath: out("b.onnx"))))
+        for options in [["--opset", "11"], ["--opset", "18"], ["--opset", "21"], ["--input-layout", "nhwc"]] {
+            let converted = try runProcess(try executable, [model, out("o.onnx"), "--samples", "1"] + options)
+            XCTAssertEqual(converted.status, 0, "\(options): \(converted.stderr)")
+            let checked = try runProcess(try Fixtures.python, ["Scripts/check-onnx.py", out("o.onnx"), "--input", f + "keras-tf2onnx/input_nhwc.npy",
+                                                              "--expected", f + "keras-tf2onnx/output_keras.npy"])
+            XCTAssertEqual(checked.status, 0, "\(options): \(checked.stdout)\(checked.stderr)")
+        }
+        let unknown = try mnconvert(model, out("model.tflite2"))
+        XCTAssertEqual(unknown.status, 64)
+        XCTAssertTrue(unknown.stderr.contains("mnconvert writes .mnw and .onnx files"), unknown.stderr)
+        XCTAssertEqual(try mnconvert("verify", model, out("a.onnx"), "--samples", "2").status, 0)
     }
 
     /// `--junit` writes a report that a standard XML parser reads: a test case per output or per

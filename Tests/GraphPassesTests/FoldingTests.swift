@@ -175,3 +175,33 @@ final class FoldingTests: XCTestCase {
         XCTAssertEqual(canonical.nodes.map(\.op.name), Array(repeating: "conv2d", count: 27) + ["global_average_pool", "flatten", "dense", "softmax"])
     }
 }
+
+/// `RemoveUnitTranspose`: a transpose of unit axes before a reshape goes; one that moves data,
+/// moves the batch, or feeds a reshape copying a changed axis stays.
+final class RemoveUnitTransposeTests: XCTestCase {
+    func graph(input: [Int?], perm: [Int], target: [Int]) -> Graph {
+        Graph(inputs: [GraphInput(name: "x", shape: input, layout: .nchw)], outputs: ["y"],
+              nodes: [Node(name: "t", op: .transpose(perm: perm), inputs: ["x"], outputs: ["t"]),
+                      Node(name: "r", op: .reshape(shape: target), inputs: ["t"], outputs: ["y"])],
+              constants: [:], metadata: Metadata(sourceFormat: "test", producer: "", sourceInputLayout: .nchw))
+    }
+
+    func testDropsATransposeOfUnitAxesAndComputesTheSame() throws {
+        let before = graph(input: [nil, 37, 1, 1], perm: [0, 2, 3, 1], target: [-1, 37])
+        let (after, rewrites) = RemoveUnitTranspose().run(before)
+        XCTAssertEqual(rewrites, 1)
+        XCTAssertEqual(after.nodes.map(\.name), ["r"])
+        XCTAssertEqual(after.nodes[0].inputs, ["x"])
+        let x = Tensor(shape: [3, 37, 1, 1], data: (0..<111).map { Float($0) * 0.5 - 7 })
+        XCTAssertEqual(try Engine(graph: after, kernels: .reference).run(["x": x])["y"], try Engine(graph: before, kernels: .reference).run(["x": x])["y"])
+    }
+
+    func testKeepsTransposesThatMoveData() {
+        for (input, perm, target) in [([nil, 4, 2, 1], [0, 2, 3, 1], [-1, 8]),      // moves a 4 past a 2
+                                      ([nil, 1, 1, 5], [1, 0, 2, 3], [-1, 5]),      // moves the batch
+                                      ([nil, 3, 1, 1], [0, 2, 3, 1], [0, 0, -1])]   // copies axis 1, which it changed
+                                      as [([Int?], [Int], [Int])] {
+            XCTAssertEqual(RemoveUnitTranspose().run(graph(input: input, perm: perm, target: target)).rewrites, 0, "\(input) \(perm) \(target)")
+        }
+    }
+}
