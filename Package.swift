@@ -93,6 +93,7 @@ let package = Package(
         .testTarget(name: "GraphPassesTests", dependencies: ["GraphPasses", "InferenceCore", "ONNXImport", "MobileNetIR", "TestSupport"]),
         .testTarget(name: "InferenceCoreTests", dependencies: ["InferenceCore", "MobileNetIR", "TestSupport"]),
         .testTarget(name: "MNWFormatTests", dependencies: ["MNWFormat", "MobileNetIR", "TestSupport"]),
+        .testTarget(name: "ONNXExportTests", dependencies: ["ONNXExport", "ONNXImport", "GraphPasses", "InferenceCore", "MobileNetIR", "TestSupport"]),
         .testTarget(name: "VerificationTests", dependencies: ["Verification", "MobileNetIR", "TestSupport"]),
         .testTarget(name: "MNConvertKitTests", dependencies: ["MNConvertKit", "MNWFormat", "MobileNetIR", "TensorIO", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["MobileNetIR", "TensorIO", "TestSupport"]),

@@ -128,17 +128,10 @@ struct ONNXModelMessage {
         message.name = arena.string(t.name)
         (message.n_dims, message.dims) = (t.dims.count, arena.array(t.dims.map { Int64($0) }))
         message.has_data_type = 1
-        // Little-endian raw data, the form every runtime reads fastest.
-        var raw: [UInt8] = []
-        if let floats = t.floats {
-            message.data_type = 1
-            raw = floats.withUnsafeBytes { Array($0) }
-        } else if let ints = t.ints {
-            message.data_type = 7
-            raw = ints.withUnsafeBytes { Array($0) }
-        }
+        // Little-endian raw data, the form every runtime reads fastest, copied once.
+        message.data_type = t.floats != nil ? 1 : 7
         message.has_raw_data = 1
-        message.raw_data = ProtobufCBinaryData(len: raw.count, data: arena.array(raw))
+        message.raw_data = t.floats.map { arena.bytes(of: $0) } ?? arena.bytes(of: t.ints ?? [])
         return message
     }
 
@@ -202,6 +195,17 @@ final class CArena {
     }
 
     func object<T>(_ value: T) -> UnsafeMutablePointer<T> { array([value])! }
+
+    /// The bytes of `values` (little-endian on the machines mnconvert runs on) as a `bytes` field.
+    func bytes<T>(of values: [T]) -> ProtobufCBinaryData {
+        values.withUnsafeBytes { raw in
+            guard raw.count > 0 else { return ProtobufCBinaryData(len: 0, data: nil) }
+            let memory = UnsafeMutableRawPointer.allocate(byteCount: raw.count, alignment: 16)
+            memory.copyMemory(from: raw.baseAddress!, byteCount: raw.count)
+            blocks.append(memory)
+            return ProtobufCBinaryData(len: raw.count, data: memory.assumingMemoryBound(to: UInt8.self))
+        }
+    }
 
     func strings(_ values: [String]) -> (Int, UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) {
         (values.count, array(values.map { Optional(string($0)) }))

@@ -197,7 +197,11 @@ final class CLITests: XCTestCase {
             ([f + "keras-tf2onnx/mobilenet_v1_0.25_128_c37_opset9.onnx"], f + "keras-tf2onnx/input_nhwc.npy", "nhwc", f + "keras-tf2onnx/output_keras.npy"),
             ([f + "tensorflow/tf1_fused_mobilenet_v1_0.25_128.pb"], f + "keras-tf2onnx/input_nhwc.npy", "nhwc", f + "tensorflow/tf1_fused_mobilenet_v1_0.25_128_predictions.npy"),
             ([f + "pytorch-style/mobilenet_v1_0.25_128_c10_opset7.onnx"], f + "pytorch-style/input_nchw.npy", "nchw", f + "pytorch-style/mobilenet_v1_0.25_128_c10_opset7_output_onnxruntime.npy"),
+            ([f + "tensorflow/slim_mobilenet_v1_0.25_128.pb", "--output-node", "final_result"], f + "keras-tf2onnx/input_nhwc.npy", "nhwc",
+             f + "tensorflow/slim_mobilenet_v1_0.25_128_final_result.npy"),
+            ([out("from.mnw")], f + "keras-tf2onnx/input_nhwc.npy", "nhwc", f + "keras-tf2onnx/output_keras.npy"),
         ]
+        XCTAssertEqual(try mnconvert(f + "keras/mobilenet_v1_0.25_128_c37.keras", out("from.mnw"), "--no-verify").status, 0)
         let version = try mnconvert("--version").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         for c in cases {
             let target = out("exported.onnx")
