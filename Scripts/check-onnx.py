@@ -2,9 +2,11 @@
 
     python3 Scripts/check-onnx.py model.onnx --input x.npy --expected y.npy [--layout nhwc]
 
-onnx's full checker and strict shape inference, then onnxruntime (CPU) at the batch of x, at
-batch 1 (its first sample) and at batch 3 (samples 0, 1, 0), each compared with the expected
-outputs relative to their range. Prints one JSON object; exits 1 when anything fails.
+onnx's full checker and strict shape inference; what a viewer such as Netron shows (a producer,
+a typed shape on every graph input and output, a unique name on every node); then onnxruntime
+(CPU) and OpenVINO (CPU, f32) at the batch of x, at batch 1 (its first sample) and at batch 3
+(samples 0, 1, 0), each compared with the expected outputs relative to their range. Prints one
+JSON object; exits 1 when anything fails.
 """
 import argparse
 import json
@@ -13,6 +15,7 @@ import sys
 import numpy as np
 import onnx
 import onnxruntime as ort
+import openvino as ov
 
 
 def main():
@@ -33,19 +36,26 @@ def main():
     model_layout = "nhwc" if dims[-1] == 3 else "nchw"
     if args.layout != model_layout:
         x = x.transpose(0, 3, 1, 2) if args.layout == "nhwc" else x.transpose(0, 2, 3, 1)
+    node_names = [n.name for n in model.graph.node]
+    typed = all(v.type.tensor_type.elem_type == onnx.TensorProto.FLOAT and len(v.type.tensor_type.shape.dim) > 0
+                for v in list(model.graph.input) + list(model.graph.output))
+    viewer = bool(model.producer_name) and typed and all(node_names) and len(set(node_names)) == len(node_names)
     session = ort.InferenceSession(args.model, providers=["CPUExecutionProvider"])
+    compiled = ov.Core().compile_model(args.model, "CPU", {"INFERENCE_PRECISION_HINT": "f32"})
     result = {"ir_version": model.ir_version, "opset": model.opset_import[0].version, "input": [graph_input.name, dims],
               "outputs": [o.name for o in model.graph.output], "ops": sorted({n.op_type for n in model.graph.node}),
               "metadata": {p.key: p.value for p in model.metadata_props}, "producer": [model.producer_name, model.producer_version],
-              "batches": {}}
-    ok = True
-    for name, rows in [("given", list(range(len(x)))), ("1", [0]), ("3", [0, 1 % len(x), 0])]:
-        got = session.run(None, {graph_input.name: x[rows]})[0]
-        want = expected[rows].reshape(got.shape)
-        relative = float(np.abs(got - want).max() / np.abs(want).max())
-        same_top1 = bool((got.reshape(len(rows), -1).argmax(-1) == want.reshape(len(rows), -1).argmax(-1)).all())
-        result["batches"][name] = {"relative_to_range": relative, "top1_same": same_top1}
-        ok = ok and relative <= args.tolerance and same_top1
+              "viewer_properties": viewer, "batches": {}}
+    ok = viewer
+    for runtime, run in [("onnxruntime", lambda batch: session.run(None, {graph_input.name: batch})[0]),
+                         ("openvino", lambda batch: compiled(batch)[0])]:
+        for name, rows in [("given", list(range(len(x)))), ("1", [0]), ("3", [0, 1 % len(x), 0])]:
+            got = run(x[rows])
+            want = expected[rows].reshape(got.shape)
+            relative = float(np.abs(got - want).max() / np.abs(want).max())
+            same_top1 = bool((got.reshape(len(rows), -1).argmax(-1) == want.reshape(len(rows), -1).argmax(-1)).all())
+            result["batches"][f"{runtime} {name}"] = {"relative_to_range": relative, "top1_same": same_top1}
+            ok = ok and relative <= args.tolerance and same_top1
     result["ok"] = ok
     print(json.dumps(result, sort_keys=True))
     sys.exit(0 if ok else 1)
