@@ -62,7 +62,7 @@ struct ONNXGraphWriter {
 
     /// IR value name -> ONNX value name.
     var names: [String: String] = [:]
-    var taken: Set<String> = []
+    var taken = NameTable()
     var nodes: [Message.Node] = []
     var initializers: [Message.Initializer] = []
     /// IR shapes at batch 1 and the declared input size.
@@ -127,16 +127,8 @@ struct ONNXGraphWriter {
 
     // MARK: Names and values
 
-    /// `base`, or `base_2`, `base_3`...: a name no other value has.
-    mutating func claim(_ base: String) -> String {
-        var name = base, k = 2
-        while taken.contains(name) {
-            name = "\(base)_\(k)"
-            k += 1
-        }
-        taken.insert(name)
-        return name
-    }
+    /// `base`, or `base_1`, `base_2`...: a name no other value has.
+    mutating func claim(_ base: String) -> String { taken.claim(base) }
 
     /// The ONNX name of an IR value: a node output, an input, or a constant (written as an
     /// initializer on first use, named `preferred` when given).
