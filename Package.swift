@@ -55,6 +55,7 @@ let package = Package(
         .target(name: "ProtobufFormats", dependencies: ["CProtobufFormats", "MobileNetIR"]),
         .target(name: "HDF5", dependencies: ["CHDF5", "MobileNetIR"]),
         .target(name: "TensorIO", dependencies: ["MobileNetIR", "ProtobufFormats", "CImageCodecs"]),
+        .target(name: "FlatBuffers"),
 
         // Importers, passes, the native format, the runtime and the MobileNetV1 view: each sees
         // only the modules above it.
@@ -84,6 +85,7 @@ let package = Package(
         // and compares tensors.
         .target(name: "TestSupport", dependencies: ["MobileNetIR", "TensorIO"], path: "Tests/TestSupport"),
         .testTarget(name: "MobileNetIRTests", dependencies: ["MobileNetIR", "TestSupport"]),
+        .testTarget(name: "FlatBuffersTests", dependencies: ["FlatBuffers", "TestSupport"]),
         .testTarget(name: "TensorIOTests", dependencies: ["TensorIO", "ProtobufFormats", "MobileNetIR", "TestSupport"]),
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "TestSupport"]),
         .testTarget(name: "ONNXImportTests", dependencies: ["ONNXImport", "InferenceCore", "MobileNetIR", "TestSupport"]),
