@@ -44,8 +44,7 @@ public enum ImageInput {
         let classes = output.shape.last ?? output.count
         let scores = Array(output.data.prefix(classes))
         let names = labels ?? (classes == 1000 ? ImageNetLabels.names : classes == 1001 ? ["background"] + ImageNetLabels.names : nil)
-        let order = scores.indices.sorted { scores[$0] != scores[$1] ? scores[$0] > scores[$1] : $0 < $1 }
-        return order.prefix(k).map { i in (i, scores[i], names.flatMap { i < $0.count ? $0[i] : nil }) }
+        return ranking(scores).prefix(k).map { i in (i, scores[i], names.flatMap { i < $0.count ? $0[i] : nil }) }
     }
 }
 

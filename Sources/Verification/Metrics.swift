@@ -63,18 +63,36 @@ public struct Metrics: Sendable, Equatable, Encodable {
 
     /// Whether the candidate agrees: within `tolerance` of the reference's range, and the same
     /// argmax for every sample.
-    public func agrees(tolerance: Double) -> Bool {
-        relativeToRange <= tolerance && (top1Agreement.map { $0 == samples } ?? true)
+    public func agrees(tolerance: Double) -> Bool { disagreement(tolerance: tolerance) == nil }
+
+    /// Why the candidate does not agree, as the end of a sentence about it, or nil when it does.
+    public func disagreement(tolerance: Double) -> String? {
+        if !(relativeToRange <= tolerance) {
+            return "differs by \(Self.format(relativeToRange)) of its range, more than the tolerance \(Self.format(tolerance))"
+        }
+        if let top1 = top1Agreement, top1 != samples { return "has another top-1 in \(samples - top1) of \(samples) samples" }
+        return nil
+    }
+
+    /// A metric as reports print it: `0`, `inf`, or three significant digits.
+    static func format(_ value: Double) -> String {
+        value == 0 ? "0" : (value.isInfinite ? "inf" : String(format: "%.2e", value))
     }
 }
 
-/// The indices of the `k` largest values, as a set: NaN ranks above every number (as numpy's
+/// The indices of `values` from the largest down: NaN ranks above every number (as numpy's
 /// argmax takes it, so a NaN output never agrees with a number), ties go to the lower index.
-func topK(_ values: [Float], _ k: Int) -> Set<Int> {
-    Set(values.indices.sorted { a, b in
-        let (x, y) = (values[a], values[b])
+public func ranking(_ values: some RandomAccessCollection<Float>) -> [Int] {
+    let scores = Array(values)
+    return scores.indices.sorted { a, b in
+        let (x, y) = (scores[a], scores[b])
         if x.isNaN != y.isNaN { return x.isNaN }
         if x != y, !x.isNaN { return x > y }
         return a < b
-    }.prefix(k))
+    }
+}
+
+/// The indices of the `k` largest values, as a set (`ranking`'s order).
+func topK(_ values: [Float], _ k: Int) -> Set<Int> {
+    Set(ranking(values).prefix(k))
 }

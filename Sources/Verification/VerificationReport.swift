@@ -31,14 +31,12 @@ public struct VerificationReport: Sendable, Encodable {
 
     /// Why the models disagree, on one line (the first output that does), or nil when they agree.
     public var disagreement: String? {
-        guard let output = outputs.first(where: { !$0.metrics.agrees(tolerance: tolerance) }) else { return nil }
-        let m = output.metrics
-        if m.relativeToRange > tolerance {
-            return "\(candidate) does not compute what \(reference) computes: output '\(output.name)' differs by "
-                + "\(format(m.relativeToRange)) of its range, more than the tolerance \(format(tolerance))"
+        for output in outputs {
+            if let reason = output.metrics.disagreement(tolerance: tolerance) {
+                return "\(candidate) does not compute what \(reference) computes: output '\(output.name)' \(reason)"
+            }
         }
-        return "\(candidate) does not compute what \(reference) computes: output '\(output.name)' has another top-1 in "
-            + "\(m.samples - (m.top1Agreement ?? m.samples)) of \(m.samples) samples"
+        return nil
     }
 
     enum CodingKeys: String, CodingKey {
@@ -64,10 +62,10 @@ public struct VerificationReport: Sendable, Encodable {
     /// The report as a few aligned lines for a terminal.
     public func text() -> String {
         var lines = ["verification: \(candidate) against \(reference), \(samples) sample\(samples == 1 ? "" : "s")"
-                     + (seed.map { ", seed \($0)" } ?? "") + ", tolerance \(format(tolerance)) of range"]
+                     + (seed.map { ", seed \($0)" } ?? "") + ", tolerance \(Metrics.format(tolerance)) of range"]
         for output in outputs {
             let m = output.metrics
-            var line = "  \(output.name) \(output.shape): max|d| \(format(m.maxAbsDiff)), max|d|/max|ref| \(format(m.relativeToRange)), "
+            var line = "  \(output.name) \(output.shape): max|d| \(Metrics.format(m.maxAbsDiff)), max|d|/max|ref| \(Metrics.format(m.relativeToRange)), "
                 + "SNR \(m.snrDB.isInfinite ? "inf" : String(format: "%.1f", m.snrDB)) dB, cosine \(String(format: "%.7f", m.cosine))"
             if let top1 = m.top1Agreement { line += ", top-1 \(top1)/\(m.samples)" }
             if let top5 = m.top5Agreement { line += ", top-5 \(top5)/\(m.samples)" }
@@ -75,9 +73,5 @@ public struct VerificationReport: Sendable, Encodable {
         }
         lines.append(agrees ? "result: agree" : "result: DISAGREE")
         return lines.joined(separator: "\n")
-    }
-
-    private func format(_ value: Double) -> String {
-        value == 0 ? "0" : (value.isInfinite ? "inf" : String(format: "%.2e", value))
     }
 }
