@@ -60,12 +60,14 @@ public enum Conversion {
         let source = try ModelLoader.load(inputPath, options: options.selection)
         var (graph, passes) = options.fold ? Pipeline.run(source.graph) : (source.graph, [])
         var layerNames: [String: String] = [:]
+        var known: Preprocessing?
         if case .success(let model) = MobileNetV1Recognizer.recognize(graph) {
+            known = ImageInput.knownPreprocessing(of: graph, recognized: model)
             graph.metadata.properties.merge(model.properties) { _, new in new }
             for layer in model.layers { layerNames[graph.nodes[layer.node].name] = layer.name }
         }
         graph.metadata.properties["mnconvert_version"] = MNConvertVersion.current
-        graph.metadata.preprocessing = options.preprocessing ?? ImageInput.knownPreprocessing(of: graph)
+        graph.metadata.preprocessing = options.preprocessing ?? known ?? graph.metadata.preprocessing
 
         // What verification compares with the source: the converted graph, or the ONNX file as
         // mnconvert's importer reads it back.

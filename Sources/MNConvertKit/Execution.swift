@@ -13,9 +13,7 @@ public enum Execution {
         let runner = try runner(for: modelPath, selection: selection, threads: threads)
         let input = try readTensor(inputPath)
         let output = try run(runner, on: input, layout: layout, modelPath: modelPath, inputPath: inputPath)
-        do { try TensorFile.write(output, to: outputPath, name: runner.graph.outputs[0]) } catch {
-            throw .output(path: outputPath, message: error.reason)
-        }
+        try writeTensor(output, to: outputPath, name: runner.graph.outputs[0])
         return output
     }
 
@@ -36,10 +34,8 @@ public enum Execution {
         let (input, used) = try ImageInput.tensor(imagePath, for: runner, modelPath: modelPath, preprocessing: preprocessing ?? known,
                                                   resolution: selection.resolution)
         let output = try run(runner, on: input, layout: runner.defaultLayout, modelPath: modelPath, inputPath: imagePath)
-        for (tensor, path, name) in [(output, outputPath, runner.graph.outputs[0]), (input, inputPath, runner.graph.inputs[0].name)] {
-            guard let path else { continue }
-            do { try TensorFile.write(tensor, to: path, name: name) } catch { throw .output(path: path, message: error.reason) }
-        }
+        if let outputPath { try writeTensor(output, to: outputPath, name: runner.graph.outputs[0]) }
+        if let inputPath { try writeTensor(input, to: inputPath, name: runner.graph.inputs[0].name) }
         return ImageRun(output: output, input: input, preprocessing: used)
     }
 
@@ -90,6 +86,10 @@ public enum Execution {
 
     static func readTensor(_ path: String) throws(MNConvertError) -> Tensor {
         do { return try TensorFile.read(path) } catch { throw .input(path: path, message: error.reason) }
+    }
+
+    static func writeTensor(_ tensor: Tensor, to path: String, name: String) throws(MNConvertError) {
+        do { try TensorFile.write(tensor, to: path, name: name) } catch { throw .output(path: path, message: error.reason) }
     }
 
     /// A runner for the canonicalised graph of any model file.

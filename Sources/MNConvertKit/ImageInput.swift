@@ -11,6 +11,12 @@ public enum ImageInput {
     public static func knownPreprocessing(of graph: Graph) -> Preprocessing? {
         if let recorded = graph.metadata.preprocessing { return recorded }
         guard case .success(let model) = MobileNetV1Recognizer.recognize(graph) else { return nil }
+        return knownPreprocessing(of: graph, recognized: model)
+    }
+
+    /// The same for a graph already recognised as `model`.
+    static func knownPreprocessing(of graph: Graph, recognized model: MobileNetV1Model) -> Preprocessing? {
+        if let recorded = graph.metadata.preprocessing { return recorded }
         switch graph.metadata.sourceFormat {
         case "keras": return .keras
         case "tensorflow" where model.classes == 1001: return .tfSlim

@@ -16,8 +16,8 @@ public enum Comparison {
                                samples: Int, seed: UInt64, tolerance: Double, fallbackSide: Int = 224,
                                given: [Tensor]? = nil) throws(InferenceError) -> VerificationReport {
         let layout = reference.defaultLayout
-        var inputs = given ?? []
-        if given == nil { inputs = try randomInputs(for: reference, samples: samples, seed: seed, fallbackSide: fallbackSide) }
+        let inputs: [Tensor]
+        if let given { inputs = given } else { inputs = try randomInputs(for: reference, samples: samples, seed: seed, fallbackSide: fallbackSide) }
         // One sample at a time: the same work as one batch, in a quarter of the memory, which
         // keeps a 224 x 224 model's activations in cache.
         var expected: [[Tensor]] = [], got: [[Tensor]] = []

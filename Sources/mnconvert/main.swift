@@ -170,7 +170,7 @@ enum PreprocessName: String, ExpressibleByArgument, CaseIterable {
 }
 
 /// How images become the model's input: a named convention, or its numbers given one by one
-/// (each given number replaces the convention's, or the model's own).
+/// (each given number replaces the named convention's, or `none`'s).
 struct PreprocessOptions: ParsableArguments {
     @Option(help: "The model's image preprocessing: keras (x / 127.5 - 1), tf-slim (the same, central crop 87.5 %), torch (ImageNet mean and std), caffe (BGR mean subtraction, x 0.017) or none.")
     var preprocess: PreprocessName?
@@ -204,12 +204,11 @@ struct PreprocessOptions: ParsableArguments {
         if let crop, !(crop > 0 && crop <= 1) { throw ValidationError("--crop must be in (0, 1]") }
     }
 
-    /// What the user declared, laid over `base` (the model's own, or none); nil when nothing was said.
-    /// Any number given makes it a custom preprocessing.
-    func preprocessing(over base: Preprocessing? = nil) -> Preprocessing? {
+    /// What the user declared; nil when nothing was said. Any number given makes it custom.
+    func preprocessing() -> Preprocessing? {
         let mean = (try? Self.triple(self.mean, "mean")) ?? nil, std = (try? Self.triple(self.std, "std")) ?? nil
         let custom = scale != nil || mean != nil || std != nil || bgr || crop != nil
-        guard var p = preprocess.flatMap({ Preprocessing.named[$0.rawValue] }) ?? base ?? (custom ? Preprocessing(name: "custom") : nil) else { return nil }
+        guard var p = preprocess.flatMap({ Preprocessing.named[$0.rawValue] }) ?? (custom ? Preprocessing(name: "custom") : nil) else { return nil }
         if custom { p.name = "custom" }
         if let scale { p.scale = scale }
         if let mean { p.mean = mean }
