@@ -63,6 +63,8 @@ struct ONNXGraphWriter {
     /// IR value name -> ONNX value name.
     var names: [String: String] = [:]
     var taken = NameTable()
+    /// Scalar initializers by bit pattern, shared by every reader (Clip's bounds).
+    var scalars: [UInt32: String] = [:]
     var nodes: [Message.Node] = []
     var initializers: [Message.Initializer] = []
     /// IR shapes at batch 1 and the declared input size.
@@ -154,11 +156,10 @@ struct ONNXGraphWriter {
 
     /// A float scalar initializer, shared by every reader of the same value (Clip's bounds).
     mutating func floatScalar(_ base: String, _ value: Float) -> String {
-        let key = "\u{0}scalar:\(value.bitPattern)"
-        if let known = names[key] { return known }
+        if let known = scalars[value.bitPattern] { return known }
         let name = claim(base)
         initializers.append(.init(name: name, dims: [], floats: [value]))
-        names[key] = name
+        scalars[value.bitPattern] = name
         return name
     }
 
