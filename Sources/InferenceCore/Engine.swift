@@ -1,5 +1,6 @@
 import Foundation
 import MobileNetIR
+import Synchronization
 
 /// Which kernels a plan uses.
 public enum KernelChoice: Sendable {
@@ -52,9 +53,15 @@ public final class Engine {
             // How many nodes (and graph outputs) read each constant; packed nodes stop reading theirs.
             var readers: [String: Int] = [:]
             for name in graph.outputs + graph.nodes.flatMap(\.inputs) where graph.constants[name] != nil { readers[name, default: 0] += 1 }
-            for (index, node) in graph.nodes.enumerated() {
-                guard let weights = PreparedWeights.prepare(node, constants: graph.constants) else { continue }
-                prepared[index] = weights
+            // Packing is copying; each node's weights are packed on whichever thread is free.
+            let nodes = graph.nodes, constants = graph.constants
+            let packed = Mutex<[Int: PreparedWeights]>([:])
+            parallelFor(nodes.count, threads: self.threads) { index in
+                guard let weights = PreparedWeights.prepare(nodes[index], constants: constants) else { return }
+                packed.withLock { $0[index] = weights }
+            }
+            prepared = packed.withLock { $0 }
+            for (index, node) in graph.nodes.enumerated() where prepared[index] != nil {
                 for name in node.inputs where readers[name] != nil {
                     readers[name]! -= 1
                     if readers[name] == 0 { graph.constants[name] = nil }

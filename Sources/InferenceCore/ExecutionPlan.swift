@@ -278,7 +278,7 @@ final class ExecutionPlan {
         }
     }
 
-    /// The fast kernel for an element-wise node, pooling, padding or softmax when one fits its
+    /// The fast kernel for an element-wise node, pooling, padding, a layout transpose or softmax when one fits its
     /// shapes; these have no weights to pack, so each plan makes them.
     static func fastElementwiseKernel(for node: Node, shapes: [[Int]], output: [Int], constants: [String: Tensor]) -> (any PreparedKernel)? {
         switch node.op {
@@ -286,6 +286,7 @@ final class ExecutionPlan {
         case .activation(let activation): return FastActivation(activation: activation)
         case .binary(let op): return FastChannelBinary.make(op: op, node: node, shapes: shapes, output: output, constants: constants)
         case .pad(let pads, let value): return FastPad(input: shapes[0], pads: pads, value: value)
+        case .transpose(let perm) where shapes[0].count == 4: return OrderTranspose(perm: perm)
         case .softmax(let axis, let coerced):
             let x = shapes[0], axis = axis < 0 ? axis + x.count : axis
             // One contiguous span per softmax: the last axis, or all axes from `axis` when coerced.

@@ -44,8 +44,8 @@ func printOut(_ text: String) {
 }
 
 struct VerificationOptions: ParsableArguments {
-    @Option(help: "Seeded random inputs to verify on.")
-    var samples = 4
+    @Option(help: "Seeded random inputs to verify on (default: 1 when converting, 4 in verify).")
+    var samples: Int?
 
     @Option(help: "Seed of the random inputs.")
     var seed: UInt64 = 0
@@ -54,7 +54,7 @@ struct VerificationOptions: ParsableArguments {
     var tolerance = 1e-4
 
     func validate() throws {
-        guard samples >= 1, samples <= 256 else { throw ValidationError("--samples must be between 1 and 256") }
+        guard (1...256).contains(samples ?? 1) else { throw ValidationError("--samples must be between 1 and 256") }
         guard tolerance >= 0, tolerance.isFinite else { throw ValidationError("--tolerance must be a non-negative number") }
     }
 }
@@ -149,7 +149,7 @@ struct Convert: ParsableCommand {
         options.threads = core.threads
         options.fold = !noFold
         options.verify = !noVerify
-        options.samples = verification.samples
+        options.samples = verification.samples ?? options.samples
         options.seed = verification.seed
         options.tolerance = verification.tolerance
         options.selection = nodes.selection
@@ -360,7 +360,7 @@ struct Verify: ParsableCommand {
         if perLayer, let candidate {
             let report: PerLayerReport
             do {
-                report = try Inspection.perLayer(reference: reference, candidate: candidate, samples: verification.samples,
+                report = try Inspection.perLayer(reference: reference, candidate: candidate, samples: verification.samples ?? 4,
                                                  seed: verification.seed, tolerance: verification.tolerance, options: nodes.selection,
                                                  threads: core.threads)
             } catch { fail(error) }
@@ -374,7 +374,7 @@ struct Verify: ParsableCommand {
         let report: VerificationReport
         do {
             if let candidate {
-                report = try Execution.verify(reference: reference, candidate: candidate, samples: verification.samples,
+                report = try Execution.verify(reference: reference, candidate: candidate, samples: verification.samples ?? 4,
                                               seed: verification.seed, tolerance: verification.tolerance, selection: nodes.selection,
                                               threads: core.threads, image: image, preprocessing: preprocessing.preprocessing())
             } else {

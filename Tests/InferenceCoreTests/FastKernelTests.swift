@@ -288,4 +288,31 @@ final class FastKernelTests: XCTestCase {
             }
         }
     }
+
+    /// A graph fed channels-last, as tf2onnx writes them: `Transpose [0, 3, 1, 2]` into a
+    /// convolution, `Transpose [0, 2, 3, 1]` back out of the next one, each transpose captured
+    /// (read channels-first) and not; other permutations and a single channel run as they are.
+    func testLayoutTransposes() throws {
+        for channels in [1, 3] {
+            let nodes = [
+                Node(name: "to-nchw", op: .transpose(perm: [0, 3, 1, 2]), inputs: ["x"], outputs: ["a"]),
+                Node(name: "conv", op: .conv2d(Conv2D()), inputs: ["a", "w"], outputs: ["b"]),
+                Node(name: "relu", op: .activation(.relu), inputs: ["b"], outputs: ["c"]),
+                Node(name: "to-nhwc", op: .transpose(perm: [0, 2, 3, 1]), inputs: ["c"], outputs: ["d"]),
+                Node(name: "swap-hw", op: .transpose(perm: [0, 2, 1, 3]), inputs: ["d"], outputs: ["y"]),
+            ]
+            let graph = Graph(inputs: [GraphInput(name: "x", shape: [nil, 7, 5, channels], layout: .nhwc)], outputs: ["y"], nodes: nodes,
+                              constants: ["w": random([6, channels, 1, 1])],
+                              metadata: Metadata(sourceFormat: "test", producer: "", sourceInputLayout: .nhwc))
+            for (batch, capture) in [(1, [String]()), (2, ["a", "d"])] {
+                let x = random([batch, 7, 5, channels])
+                let expected = try Engine(graph: graph, kernels: .reference).run(["x": x], capture: capture)
+                let got = try Engine(graph: graph, kernels: .fast, threads: 2).run(["x": x], capture: capture)
+                for name in ["y"] + capture {
+                    XCTAssertEqual(got[name]!.shape, expected[name]!.shape, "\(name), \(channels) channels")
+                    assertClose(got[name]!, expected[name]!, tolerance: 1e-6, "transposed value \(name), \(channels) channels, batch \(batch)")
+                }
+            }
+        }
+    }
 }
