@@ -62,8 +62,10 @@ let package = Package(
         .target(name: "ONNXImport", dependencies: ["MobileNetIR", "CProtobufFormats", "ProtobufFormats", "TensorIO"]),
         .target(name: "TensorFlowImport", dependencies: ["MobileNetIR", "CProtobufFormats", "ProtobufFormats", "TensorIO"]),
         .target(name: "KerasImport", dependencies: ["MobileNetIR", "HDF5", "ZIPFoundation"]),
+        .target(name: "TFLiteImport", dependencies: ["MobileNetIR", "FlatBuffers"]),
         .target(name: "MNWFormat", dependencies: ["MobileNetIR", "TensorIO"]),
         .target(name: "ONNXExport", dependencies: ["MobileNetIR", "CProtobufFormats"]),
+        .target(name: "TFLiteExport", dependencies: ["MobileNetIR", "FlatBuffers"]),
         .target(name: "GraphPasses", dependencies: ["MobileNetIR"]),
         .target(name: "InferenceCore", dependencies: ["MobileNetIR"], swiftSettings: vectorISA),
         .target(name: "MobileNetV1", dependencies: ["MobileNetIR", "TensorIO"]),
@@ -72,7 +74,7 @@ let package = Package(
         .target(name: "Verification", dependencies: ["MobileNetIR", "InferenceCore", "TensorIO"]),
         .target(
             name: "MNConvertKit",
-            dependencies: ["MobileNetIR", "TensorIO", "ONNXImport", "TensorFlowImport", "KerasImport", "MNWFormat", "ONNXExport", "GraphPasses",
+            dependencies: ["MobileNetIR", "TensorIO", "ONNXImport", "TensorFlowImport", "KerasImport", "TFLiteImport", "MNWFormat", "ONNXExport", "TFLiteExport", "GraphPasses",
                            "InferenceCore", "MobileNetV1", "Verification"]
         ),
         .executableTarget(

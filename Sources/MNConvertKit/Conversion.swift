@@ -5,6 +5,7 @@ import MobileNetIR
 import MobileNetV1
 import ONNXExport
 import ONNXImport
+import TFLiteImport
 import TensorIO
 import Verification
 
@@ -44,7 +45,7 @@ public enum Conversion {
 
     /// The formats mnconvert writes, chosen by the output's extension.
     public enum OutputFormat: String, Sendable, CaseIterable {
-        case mnw, onnx
+        case mnw, onnx, tflite
 
         public init?(path: String) {
             guard let dot = path.lastIndex(of: "."), let format = OutputFormat(rawValue: path[path.index(after: dot)...].lowercased()) else { return nil }
@@ -52,13 +53,13 @@ public enum Conversion {
         }
     }
 
-    /// Converts `inputPath` to `outputPath` (`.mnw` or `.onnx`). Nothing is written unless import,
+    /// Converts `inputPath` to `outputPath` (`.mnw`, `.onnx` or `.tflite`). Nothing is written unless import,
     /// the passes and verification all succeed: when the converted model disagrees with the
-    /// imported one, the result holds the report and no `bytesWritten`. An ONNX file is read back
-    /// with mnconvert's own importer, and that is what verification compares with the source.
+    /// imported one, the result holds the report and no `bytesWritten`. An ONNX or TFLite file is
+    /// read back with mnconvert's own importer, and that is what verification compares with the source.
     public static func convert(_ inputPath: String, to outputPath: String, options: Options) throws(MNConvertError) -> Result {
         guard let format = OutputFormat(path: outputPath) else {
-            throw .output(path: outputPath, message: "unknown output format; mnconvert writes .mnw and .onnx files (name the output *.mnw or *.onnx)")
+            throw .output(path: outputPath, message: "unknown output format; mnconvert writes .mnw, .onnx and .tflite files (name the output *.mnw, *.onnx or *.tflite)")
         }
         let source = try ModelLoader.load(inputPath, options: options.selection)
         var (graph, passes) = options.fold ? Pipeline.run(source.graph) : (source.graph, [])
@@ -72,17 +73,23 @@ public enum Conversion {
         graph.metadata.properties["mnconvert_version"] = MNConvertVersion.current
         graph.metadata.preprocessing = options.preprocessing ?? known ?? graph.metadata.preprocessing
 
-        // What verification compares with the source: the converted graph, or the ONNX file as
-        // mnconvert's importer reads it back.
+        // What verification compares with the source: the converted graph, or the ONNX or TFLite
+        // file as mnconvert's importer reads it back.
         var candidate = graph, candidateName = "converted graph"
-        var onnx: [UInt8]?
-        if format == .onnx {
-            let bytes = try ONNXWriting.serialize(graph, layerNames: layerNames, options: options, inputPath: inputPath)
-            onnx = bytes
+        var bytes: [UInt8]?
+        if format != .mnw {
+            let written = format == .onnx
+                ? try ONNXWriting.serialize(graph, layerNames: layerNames, options: options, inputPath: inputPath)
+                : try TFLiteWriting.serialize(graph, layerNames: layerNames, inputPath: inputPath)
+            bytes = written
             if options.verify {
-                do { candidate = Pipeline.run(try ONNXImporter.importGraph(from: bytes)).graph } catch {
-                    throw .input(path: inputPath, message: "the written ONNX cannot be read back (\(error.description)); please report this")
+                let readBack: Graph
+                do {
+                    readBack = format == .onnx ? try ONNXImporter.importGraph(from: written) : try TFLiteImporter.importGraph(from: written)
+                } catch {
+                    throw .input(path: inputPath, message: "the written \(format == .onnx ? "ONNX" : "TFLite") cannot be read back (\(error)); please report this")
                 }
+                candidate = Pipeline.run(readBack).graph
                 candidateName = "\(outputPath) as written and read back"
             }
         }
@@ -104,9 +111,9 @@ public enum Conversion {
         }
 
         let written: Int
-        if let onnx {
-            do { try AtomicFile.write(onnx, to: outputPath) } catch { throw .output(path: outputPath, message: error.reason) }
-            written = onnx.count
+        if let bytes {
+            do { try AtomicFile.write(bytes, to: outputPath) } catch { throw .output(path: outputPath, message: error.reason) }
+            written = bytes.count
         } else {
             do { written = try MNWFile.write(graph, to: outputPath) } catch {
                 if case .writeFailed = error { throw .output(path: outputPath, message: error.reason) }

@@ -4,11 +4,13 @@ public enum ModelFormat: String, Sendable, CaseIterable {
     case tensorflowGraphDef = "tensorflow"
     case hdf5 = "keras-hdf5"
     case kerasZip = "keras"
+    case tflite
     case mnw
 
     /// The format of a file from its first bytes.
     ///
-    /// `.mnw`, HDF5 and zip have magic numbers. ONNX models and TensorFlow GraphDefs are both bare
+    /// `.mnw`, HDF5 and zip have magic numbers; a TFLite flatbuffer has `TFL3` after its root
+    /// offset. ONNX models and TensorFlow GraphDefs are both bare
     /// protobuf messages; they differ in their first-level fields: a ModelProto starts with
     /// `ir_version` (field 1, a varint) and holds its graph in field 7, while a GraphDef's field 1
     /// is a node (length-delimited) and it has no field 7.
@@ -16,6 +18,7 @@ public enum ModelFormat: String, Sendable, CaseIterable {
         if bytes.starts(with: [0x89, 0x4D, 0x4E, 0x57, 0x0D, 0x0A, 0x1A, 0x0A]) { return .mnw }
         if bytes.starts(with: [0x89, 0x48, 0x44, 0x46, 0x0D, 0x0A, 0x1A, 0x0A]) { return .hdf5 }
         if bytes.starts(with: [0x50, 0x4B, 0x03, 0x04]) { return .kerasZip }
+        if bytes.count >= 8, Array(bytes[4..<8]) == Array("TFL3".utf8) { return .tflite }
         guard let fields = topLevelFields(bytes, limit: 64) else { return nil }
         if fields.contains(where: { $0.number == 7 && $0.wireType == 2 }) || fields.first.map({ $0.number == 1 && $0.wireType == 0 }) == true {
             return .onnx

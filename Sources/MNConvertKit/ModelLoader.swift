@@ -5,6 +5,7 @@ import ONNXImport
 import KerasImport
 import TensorFlowImport
 import TensorIO
+import TFLiteImport
 
 /// The classifier activation of a Keras weights-only file, as the CLI names it.
 public typealias ClassifierActivation = KerasImporter.ClassifierActivation
@@ -53,7 +54,7 @@ public enum ModelLoader {
         let bytes = file.bytes
         // The format shows in the first bytes (a protobuf field running past them is kept).
         guard let format = ModelFormat.detect(Array(bytes.prefix(1 << 16))) else {
-            let detail = bytes.isEmpty ? "the file is empty" : "not a model mnconvert recognises (ONNX, TensorFlow .pb, Keras .h5/.keras, .mnw)"
+            let detail = bytes.isEmpty ? "the file is empty" : "not a model mnconvert recognises (ONNX, TensorFlow .pb, Keras .h5/.keras, TFLite, .mnw)"
             throw .input(path: path, message: "\(detail); check the path and that the file is complete")
         }
         if strict, options.selectsNodes, format != .tensorflowGraphDef {
@@ -72,6 +73,8 @@ public enum ModelLoader {
             do {
                 graph = try TensorFlowImporter.importGraph(from: bytes, options: .init(inputs: options.inputs, outputs: options.outputs))
             } catch { throw .input(path: path, message: error.description) }
+        case .tflite:
+            do { graph = try TFLiteImporter.importGraph(from: Array(bytes)) } catch { throw .input(path: path, message: error.description) }
         case .hdf5, .kerasZip:
             let keras = KerasImporter.Options(resolution: options.resolution, classifierActivation: options.classifierActivation ?? .softmax)
             do { graph = try KerasImporter.importModel(at: path, options: keras) } catch { throw .input(path: path, message: error.description) }

@@ -97,13 +97,13 @@ struct NodeOptions: ParsableArguments {
 
 struct Convert: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Import a model, fold it into canonical form, verify it, and write .mnw or .onnx.",
+        abstract: "Import a model, fold it into canonical form, verify it, and write .mnw, .onnx or .tflite.",
         discussion: "The input format (ONNX, TensorFlow .pb, Keras .h5 / .weights.h5 / .keras, .mnw) is read from the file's content. Nothing is written unless verification passes.")
 
     @Argument(help: "The source model.")
     var input: String
 
-    @Argument(help: "The file to write: .mnw, or .onnx (read back and verified too).")
+    @Argument(help: "The file to write: .mnw, .onnx or .tflite (the last two read back and verified too).")
     var output: String
 
     @Option(name: .customLong("input"), help: ArgumentHelp("Deprecated spelling of --input-node.", visibility: .hidden))
@@ -137,7 +137,7 @@ struct Convert: ParsableCommand {
 
     func validate() throws {
         guard Conversion.OutputFormat(path: output) != nil else {
-            throw ValidationError("mnconvert writes .mnw and .onnx files: name the output *.mnw or *.onnx, not '\(output)'")
+            throw ValidationError("mnconvert writes .mnw, .onnx and .tflite files: name the output *.mnw, *.onnx or *.tflite, not '\(output)'")
         }
         guard (11...21).contains(opset) else { throw ValidationError("--opset must be between 11 and 21") }
     }
