@@ -92,6 +92,7 @@ let package = Package(
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "TestSupport"]),
         .testTarget(name: "ONNXImportTests", dependencies: ["ONNXImport", "InferenceCore", "MobileNetIR", "TestSupport"]),
         .testTarget(name: "TensorFlowImportTests", dependencies: ["TensorFlowImport", "InferenceCore", "MobileNetIR", "TestSupport"]),
+        .testTarget(name: "TFLiteImportTests", dependencies: ["TFLiteImport", "FlatBuffers", "InferenceCore", "MobileNetIR", "TestSupport"]),
         .testTarget(name: "KerasImportTests", dependencies: ["KerasImport", "InferenceCore", "MobileNetIR", "TestSupport"]),
         .testTarget(name: "MobileNetV1Tests", dependencies: ["MobileNetV1", "GraphPasses", "ONNXImport", "MobileNetIR", "TestSupport"]),
         .testTarget(name: "GraphPassesTests", dependencies: ["GraphPasses", "InferenceCore", "ONNXImport", "MobileNetIR", "TestSupport"]),

@@ -179,6 +179,10 @@ extension Conversion.Result {
     /// The result as `convert` prints it: the source, the passes, the report, what was written.
     public func text(output: String) -> String {
         var lines = ["\(source.path): \(source.format.rawValue) from \(graph.metadata.producer.isEmpty ? "an unnamed producer" : graph.metadata.producer), \(source.graph.nodes.count) nodes"]
+        if let weights = source.graph.metadata.properties["tflite_weights"], weights.contains("int8") {
+            lines.append("note: its int8 weights are dequantized (scale x (q - zero point)) and computed in fp32; LiteRT's hybrid kernels "
+                         + "also round activations to int8, so LiteRT's outputs differ from these by about 1e-3 of their range")
+        }
         let rewrites = passes.filter { $0.rewrites > 0 }.map { "\($0.pass) \($0.rewrites)" }
         if !rewrites.isEmpty { lines.append("passes: " + rewrites.joined(separator: ", ") + "; \(graph.nodes.count) nodes remain") }
         if let verification { lines.append(verification.text()) }

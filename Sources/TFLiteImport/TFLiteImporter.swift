@@ -64,16 +64,17 @@ struct TFLiteGraphBuilder {
             throw .invalidGraph(detail: "the subgraph names tensor \(index) of \(model.tensors.count)")
         }
         for index in model.inputs { try addInput(index) }
+        // Outputs keep their tensors' names: reserved first, taken by the last node at the end.
+        var outputNames: [String] = []
+        for index in model.outputs { outputNames.append(names.claim(model.tensors[index].name)) }
         for (index, op) in model.operators.enumerated() { try convert(op, index: index) }
 
-        var outputNames: [String] = []
-        for index in model.outputs {
+        for (index, name) in zip(model.outputs, outputNames) {
             guard let value = values[index] else {
                 throw .invalidGraph(detail: "output '\(model.tensors[index].name)' is not computed from the input")
             }
-            // Outputs are returned in TFLite's layout.
-            let out = tfliteLayout(value, for: "output")
-            outputNames.append(out.name)
+            // Returned in TFLite's layout.
+            nodes.append(Node(name: name, op: value.permuted ? .transpose(perm: [0, 2, 3, 1]) : .identity, inputs: [value.name], outputs: [name]))
         }
         var properties = ["tflite_schema_version": "\(model.version)", "tflite_weights": weightForms.sorted().joined(separator: "+")]
         if model.subgraphCount > 1 { properties["tflite_subgraphs"] = "\(model.subgraphCount) (the first imported)" }

@@ -237,8 +237,70 @@ final class CLITests: XCTestCase {
         }
         let unknown = try mnconvert(model, out("model.tflite2"))
         XCTAssertEqual(unknown.status, 64)
-        XCTAssertTrue(unknown.stderr.contains("mnconvert writes .mnw and .onnx files"), unknown.stderr)
+        XCTAssertTrue(unknown.stderr.contains("mnconvert writes .mnw, .onnx and .tflite files"), unknown.stderr)
         XCTAssertEqual(try mnconvert("verify", model, out("a.onnx"), "--samples", "2").status, 0)
+    }
+
+    /// `IN out.tflite` from every source format (TFLite too): LiteRT runs the file and computes
+    /// what the source framework computed (1e-5 of range, same top-1) at the fixtures' batch, at
+    /// batch 1 and at batch 3 (`Scripts/check-tflite.py`); the input is NHWC with a dynamic
+    /// batch, ReLU6 stays fused, no BatchNorm or Mul/Add is left.
+    func testExportsTFLiteThatLiteRTRuns() throws {
+        let f = "Tests/Fixtures/"
+        let keras = f + "keras-tf2onnx/input_nhwc.npy"
+        let cases: [(source: [String], input: String, layout: String, expected: String)] = [
+            ([f + "keras/mobilenet_v1_0.25_128_c37.keras"], keras, "nhwc", f + "keras-tf2onnx/output_keras.npy"),
+            ([f + "keras/mobilenet_v1_0.25_128_c37_keras2.h5"], keras, "nhwc", f + "keras/output_tf_keras.npy"),
+            ([f + "keras/mobilenet_v1_0.25_128_dm2_c11.weights.h5", "--resolution", "128"], keras, "nhwc", f + "keras/output_dm2.npy"),
+            ([f + "tensorflow/tf1_fused_mobilenet_v1_0.25_128.pb"], keras, "nhwc", f + "tensorflow/tf1_fused_mobilenet_v1_0.25_128_predictions.npy"),
+            ([f + "tensorflow/slim_mobilenet_v1_0.25_128.pb", "--output-node", "final_result"], keras, "nhwc",
+             f + "tensorflow/slim_mobilenet_v1_0.25_128_final_result.npy"),
+            ([f + "pytorch-style/mobilenet_v1_0.25_128_c10_opset7.onnx"], f + "pytorch-style/input_nchw.npy", "nchw",
+             f + "pytorch-style/mobilenet_v1_0.25_128_c10_opset7_output_onnxruntime.npy"),
+            ([f + "tflite/mobilenet_v1_0.25_128_c37_fp16.tflite"], keras, "nhwc", f + "tflite/mobilenet_v1_0.25_128_c37_fp16_output.npy"),
+        ]
+        let version = try mnconvert("--version").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        for c in cases {
+            let target = out("exported.tflite")
+            let converted = try runProcess(try executable, c.source + [target, "--samples", "2"])
+            XCTAssertEqual(converted.status, 0, "\(c.source[0]): \(converted.stderr)")
+            XCTAssertTrue(converted.stdout.contains("as written and read back"), converted.stdout)
+            let checked = try runProcess(try Fixtures.python, ["Scripts/check-tflite.py", target, "--input", c.input, "--layout", c.layout, "--expected", c.expected])
+            XCTAssertEqual(checked.status, 0, "\(c.source[0]): \(checked.stdout)\(checked.stderr)")
+            let report = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(checked.stdout.utf8)) as? [String: Any], checked.stderr)
+            let ops = Set(try XCTUnwrap(report["ops"] as? [String]))
+            XCTAssertTrue(ops.isSubset(of: ["CONV_2D", "DEPTHWISE_CONV_2D", "MEAN", "AVERAGE_POOL_2D", "RESHAPE", "SOFTMAX", "FULLY_CONNECTED", "PAD"]),
+                          "\(c.source[0]): \(ops)")
+            let input = try XCTUnwrap(report["input"] as? [Any])
+            XCTAssertEqual(input.first as? String, "input")
+            XCTAssertEqual((input[2] as? [Int]), [-1, 128, 128, 3])
+            let metadata = try XCTUnwrap(report["metadata"] as? [String: String])
+            XCTAssertEqual(metadata["mnconvert_version"], version)
+            XCTAssertEqual(metadata["input_layout"], "nhwc")
+        }
+        // Same input, same bytes; a TFLite file goes on to ONNX that onnxruntime runs.
+        let model = f + "keras/mobilenet_v1_0.25_128_c37.keras"
+        XCTAssertEqual(try mnconvert(model, out("a.tflite"), "--no-verify").status, 0)
+        XCTAssertEqual(try mnconvert(model, out("b.tflite"), "--no-verify").status, 0)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: out("a.tflite"))), try Data(contentsOf: URL(fileURLWithPath: out("b.tflite"))))
+        XCTAssertEqual(try mnconvert(f + "tflite/mobilenet_v1_0.25_128_c37.tflite", out("t.onnx"), "--samples", "2").status, 0)
+        let checked = try runProcess(try Fixtures.python, ["Scripts/check-onnx.py", out("t.onnx"), "--input", keras,
+                                                          "--expected", f + "tflite/mobilenet_v1_0.25_128_c37_output.npy"])
+        XCTAssertEqual(checked.status, 0, "\(checked.stdout)\(checked.stderr)")
+        XCTAssertEqual(try mnconvert("verify", f + "tflite/mobilenet_v1_0.25_128_c37.tflite", model, "--per-layer").status, 0)
+    }
+
+    /// TFLite files as users meet them: a full-integer model refused in one line with exit 2 and
+    /// nothing written; a dynamic-range model converted with a note on LiteRT's hybrid kernels.
+    func testQuantizedTFLiteFiles() throws {
+        let refused = try mnconvert("Tests/Fixtures/tflite/mobilenet_v1_0.25_128_c37_int8.tflite", out("never.mnw"))
+        XCTAssertEqual(refused.status, 2)
+        XCTAssertEqual(refused.stderr.split(separator: "\n").count, 1, refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("full-integer (quantized) model"), refused.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out("never.mnw")))
+        let hybrid = try mnconvert("Tests/Fixtures/tflite/mobilenet_v1_0.25_128_c37_dynamic_range.tflite", out("dr.tflite"))
+        XCTAssertEqual(hybrid.status, 0, hybrid.stderr)
+        XCTAssertTrue(hybrid.stdout.contains("note: its int8 weights are dequantized"), hybrid.stdout)
     }
 
     /// `--junit` writes a report that a standard XML parser reads: a test case per output or per
