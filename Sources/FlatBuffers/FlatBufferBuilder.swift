@@ -40,6 +40,9 @@ public enum FlatField: Sendable {
     case string(String)
     /// A vector of scalars as little-endian bytes, `elementSize` bytes each, aligned to `alignment`.
     case scalars(bytes: [UInt8], elementSize: Int, alignment: Int)
+    /// A `[ubyte]` vector holding these floats' little-endian bytes (TFLite's weight buffers),
+    /// written without a copy into bytes first.
+    case floatBytes([Float], alignment: Int)
     case tables([FlatTable])
 
     public static func int32s(_ values: [Int32]) -> FlatField {
@@ -56,15 +59,18 @@ public enum FlatField: Sendable {
         case .int8, .uint8, .bool: 1
         case .int32, .uint32, .float: 4
         case .int64, .uint64: 8
-        case .table, .string, .scalars, .tables: 4
+        case .table, .string, .scalars, .floatBytes, .tables: 4
         }
     }
 }
 
 public enum FlatBufferBuilder {
     /// The bytes of a flatbuffer whose root is `root`, with a four-character `identifier`.
-    public static func serialize(root: FlatTable, identifier: String) -> [UInt8] {
+    /// `capacity`: the bytes to reserve at once (the size expected), so that a model's weights are
+    /// not copied again as the buffer grows.
+    public static func serialize(root: FlatTable, identifier: String, capacity: Int = 0) -> [UInt8] {
         var writer = Writer()
+        writer.bytes.reserveCapacity(capacity)
         writer.bytes = [0, 0, 0, 0] + Array(identifier.utf8.prefix(4))
         writer.bytes += Array(repeating: 0, count: 8 - writer.bytes.count)
         let position = writer.table(root)
@@ -161,6 +167,17 @@ public enum FlatBufferBuilder {
                 let start = bytes.count
                 append(UInt32(data.count / max(elementSize, 1)))
                 bytes += data
+                return start
+            case .floatBytes(let values, let alignment):
+                let pad = (max(alignment, 4) - (bytes.count + 4) % max(alignment, 4)) % max(alignment, 4)
+                bytes += Array(repeating: 0, count: pad)
+                let start = bytes.count
+                append(UInt32(values.count * 4))
+                #if _endian(little)
+                values.withUnsafeBytes { bytes += $0 }
+                #else
+                for value in values { append(value.bitPattern) }
+                #endif
                 return start
             case .tables(let tables):
                 align(4)

@@ -44,6 +44,8 @@ struct TFLiteGraphWriter {
     var buffers: [FlatTable] = [FlatTable()]
     var operators: [FlatTable] = []
     var operatorCodes: [Int32] = []
+    /// What the buffers will take in the file, about: reserved before serializing.
+    var bufferBytes = 0
     /// IR value name -> TFLite tensor index (rank-4 values held NHWC).
     var tensorOf: [String: Int] = [:]
     var taken = NameTable()
@@ -128,7 +130,7 @@ struct TFLiteGraphWriter {
         }
         model[4] = .tables(buffers)
         if !metadata.isEmpty { model[6] = .tables(metadata) }
-        let bytes = FlatBufferBuilder.serialize(root: model, identifier: "TFL3")
+        let bytes = FlatBufferBuilder.serialize(root: model, identifier: "TFL3", capacity: bufferBytes + 64 * (tensors.count + operators.count) + 4096)
         guard bytes.count < Int(Int32.max) else {
             throw .unsupported(node: "(model)", detail: "the model is larger than the 2 GiB a flatbuffer can address")
         }
@@ -137,16 +139,23 @@ struct TFLiteGraphWriter {
 
     // MARK: Tensors and buffers
 
-    /// A new buffer holding `data`; returns its index.
-    mutating func buffer(_ data: [UInt8]) -> Int {
+    /// A new buffer holding `data` (bytes, or floats written as their bytes); returns its index.
+    mutating func buffer(_ data: FlatField) -> Int {
         var table = FlatTable()
-        table[0] = .scalars(bytes: data, elementSize: 1, alignment: 16)
+        table[0] = data
         buffers.append(table)
+        switch data {
+        case .floatBytes(let values, _): bufferBytes += values.count * 4 + 32
+        case .scalars(let bytes, _, _): bufferBytes += bytes.count + 32
+        default: break
+        }
         return buffers.count - 1
     }
 
+    mutating func buffer(_ bytes: [UInt8]) -> Int { buffer(.scalars(bytes: bytes, elementSize: 1, alignment: 16)) }
+
     /// A new tensor; returns its index. `dynamic` marks dimensions written -1 in `shape_signature`.
-    mutating func addTensor(name: String, shape: [Int], dynamic: [Bool] = [], type: Int8 = 0, data: [UInt8]? = nil) -> Int {
+    mutating func addTensor(name: String, shape: [Int], dynamic: [Bool] = [], type: Int8 = 0, data: FlatField? = nil) -> Int {
         var table = FlatTable()
         table[0] = .int32s(shape.map { Int32($0) })
         table[1] = .int8(type)
@@ -190,14 +199,13 @@ struct TFLiteGraphWriter {
 
     /// A float32 constant tensor holding `tensor` as it is.
     mutating func floatTensor(_ name: String, _ tensor: Tensor) -> Int {
-        let bytes = tensor.data.withUnsafeBufferPointer { Array(UnsafeRawBufferPointer($0)) }
-        return addTensor(name: name, shape: tensor.shape, data: bytes)
+        addTensor(name: name, shape: tensor.shape, data: .floatBytes(tensor.data, alignment: 16))
     }
 
     /// An int32 constant vector (axes, shapes, permutations), or `[rows, 2]` for paddings.
     mutating func intTensor(_ name: String, _ values: [Int], shape: [Int]? = nil) -> Int {
         let bytes = values.flatMap { withUnsafeBytes(of: Int32($0).littleEndian, Array.init) }
-        return addTensor(name: name, shape: shape ?? [values.count], type: 2, data: bytes)
+        return addTensor(name: name, shape: shape ?? [values.count], type: 2, data: .scalars(bytes: bytes, elementSize: 1, alignment: 16))
     }
 
     func nhwc<T>(_ values: [T]) -> [T] { [values[0], values[2], values[3], values[1]] }

@@ -195,7 +195,16 @@ struct TFLiteGraphBuilder {
         var data: [Float]
         switch type {
         case .float32:
-            data = bytes.withUnsafeBytes { raw in (0..<count).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self))) } }
+            data = bytes.withUnsafeBytes { raw in
+                #if _endian(little)
+                [Float](unsafeUninitializedCapacity: count) { out, initialized in
+                    UnsafeMutableRawBufferPointer(out).copyMemory(from: raw)
+                    initialized = count
+                }
+                #else
+                (0..<count).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self))) }
+                #endif
+            }
             weightForms.insert("float32")
         case .float16:
             data = bytes.withUnsafeBytes { raw in (0..<count).map { Float(Float16(bitPattern: UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 2, as: UInt16.self)))) } }
