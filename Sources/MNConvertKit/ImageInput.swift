@@ -19,7 +19,8 @@ public enum ImageInput {
         if let recorded = graph.metadata.preprocessing { return recorded }
         switch graph.metadata.sourceFormat {
         case "keras": return .keras
-        case "tensorflow" where model.classes == 1001: return .tfSlim
+        // TF-slim's releases, frozen or as TFLite: 1001 classes, "background" first.
+        case "tensorflow" where model.classes == 1001, "tflite" where model.classes == 1001: return .tfSlim
         default: return nil
         }
     }
