@@ -183,6 +183,9 @@ extension Conversion.Result {
             lines.append("note: its int8 weights are dequantized (scale x (q - zero point)) and computed in fp32; LiteRT's hybrid kernels "
                          + "also round activations to int8, so LiteRT's outputs differ from these by about 1e-3 of their range")
         }
+        if let subgraphs = source.graph.metadata.properties["tflite_subgraphs"] {
+            lines.append("note: the file holds \(subgraphs.replacingOccurrences(of: " (the first imported)", with: "")) subgraphs; the first, the model's main one, is converted")
+        }
         let rewrites = passes.filter { $0.rewrites > 0 }.map { "\($0.pass) \($0.rewrites)" }
         if !rewrites.isEmpty { lines.append("passes: " + rewrites.joined(separator: ", ") + "; \(graph.nodes.count) nodes remain") }
         if let verification { lines.append(verification.text()) }
