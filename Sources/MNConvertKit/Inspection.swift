@@ -21,7 +21,7 @@ public enum Inspection {
                                 options: ImportOptions = .init(), threads: Int? = nil) throws(MNConvertError) -> PerLayerReport {
         let (a, modelA) = try recognized(reference, options: options, strict: false)
         let (b, modelB) = try recognized(candidate, options: options, strict: false)
-        let layers = modelA.layers.compactMap { layer in
+        let layers = modelA.allLayers.compactMap { layer in
             modelB.layer(layer.name).map { (name: layer.name, reference: layer.output, candidate: $0.output) }
         }
         do {

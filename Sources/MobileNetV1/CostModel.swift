@@ -46,16 +46,34 @@ public struct CostReport: Sendable, Encodable {
     /// The paper's convention for resolutions other than 224: the 224 count times
     /// `(resolution / 224)^2`; nil for a graph that cannot run at 224 (TF-slim's fixed-size pool).
     public var paperMultAdds: Int?
+    /// The body and its standard top: what the paper counts.
     public var layers: [Layer]
+    /// Every other computing layer (`head_1`, ...): a retrained classifier, a detector's heads.
+    public var head: [Layer]
+    public var headParams: Int
+    public var headMultAdds: Int
+    /// Each output and the deepest body or top layer it is computed from.
+    public var outputs: [OutputSource]
+
+    public struct OutputSource: Sendable, Encodable {
+        public var name: String
+        public var from: String
+    }
 
     enum CodingKeys: String, CodingKey {
         case alpha, resolution, classes, activation, depthMultiplier = "depth_multiplier"
         case params, storedParams = "stored_params", multAdds = "mult_adds", paperMultAdds = "paper_mult_adds", layers
+        case head, headParams = "head_params", headMultAdds = "head_mult_adds", outputs
     }
 
     /// Costs of `model` (recognised in `graph`) at input side `resolution`.
     public init(model: MobileNetV1Model, graph: Graph, resolution: Int) throws(IRError) {
         let layers = try Self.layerCosts(model: model, graph: graph, resolution: resolution)
+        let head = try Self.headCosts(model: model, graph: graph, resolution: resolution)
+        self.head = head
+        headParams = head.reduce(0) { $0 + $1.params }
+        headMultAdds = head.reduce(0) { $0 + $1.multAdds }
+        outputs = model.outputs.map { OutputSource(name: $0.name, from: $0.from) }
         self.alpha = model.alpha
         self.resolution = resolution
         self.classes = model.classes
@@ -81,14 +99,39 @@ public struct CostReport: Sendable, Encodable {
         }
     }
 
-    static func layerCosts(model: MobileNetV1Model, graph: Graph, resolution: Int) throws(IRError) -> [Layer] {
+    /// Every value's shape at batch 1 and input side `resolution`.
+    static func shapes(_ graph: Graph, resolution: Int) throws(IRError) -> [String: [Int]] {
         let input = graph.inputs[0]
         let shape: [Int] = input.layout == .nhwc ? [1, resolution, resolution, input.shape[3] ?? 3] : [1, input.shape[1] ?? 3, resolution, resolution]
-        let shapes = try graph.inferShapes(inputShapes: [input.name: shape])
-        func hwc(_ value: String) -> [Int] {
-            let s = shapes[value]!
-            return s.count == 4 ? [s[2], s[3], s[1]] : Array(s.dropFirst())
+        return try graph.inferShapes(inputShapes: [input.name: shape])
+    }
+
+    /// `[H, W, C]` of a rank-4 value, the axes after the batch of any other.
+    static func hwc(_ shape: [Int]) -> [Int] { shape.count == 4 ? [shape[2], shape[3], shape[1]] : Array(shape.dropFirst()) }
+
+    /// The head's layers: their op, shapes (the first input's), weights (every constant they
+    /// read) and mult-adds.
+    static func headCosts(model: MobileNetV1Model, graph: Graph, resolution: Int) throws(IRError) -> [Layer] {
+        guard !model.head.isEmpty else { return [] }
+        let shapes = try shapes(graph, resolution: resolution)
+        return model.head.map { layer in
+            let node = graph.nodes[layer.node]
+            var entry = Layer(name: layer.name, sourceName: layer.sourceName, op: node.op.name, input: hwc(shapes[node.inputs[0]] ?? []),
+                              output: hwc(shapes[layer.output] ?? []), kernel: nil, stride: nil, params: 0, multAdds: 0, standardMultAdds: nil, ratio: nil)
+            entry.params = node.inputs.dropFirst().compactMap { graph.constants[$0]?.count }.reduce(0, +)
+            entry.multAdds = multAdds(of: node, in: graph, outputShape: shapes[layer.output] ?? [])
+            if case .conv2d(let conv) = node.op, let w = graph.constants[node.inputs[1]] {
+                entry.op = conv.groups > 1 ? "depthwise conv" : w.shape[2] * w.shape[3] == 1 ? "pointwise conv" : "conv"
+                entry.kernel = [w.shape[2], w.shape[3]]
+                entry.stride = conv.stride[0]
+            }
+            return entry
         }
+    }
+
+    static func layerCosts(model: MobileNetV1Model, graph: Graph, resolution: Int) throws(IRError) -> [Layer] {
+        let shapes = try shapes(graph, resolution: resolution)
+        func hwc(_ value: String) -> [Int] { Self.hwc(shapes[value]!) }
         var layers: [Layer] = []
         var depthwiseCost = 0, depthwiseInput: [Int] = []
         for layer in model.layers {
@@ -151,7 +194,7 @@ public struct CostReport: Sendable, Encodable {
             + "input".padding(toLength: 14, withPad: " ", startingAt: 0) + "output".padding(toLength: 14, withPad: " ", startingAt: 0)
             + "k/s".padding(toLength: 6, withPad: " ", startingAt: 0) + "params".leftPadded(9) + "mult-adds".leftPadded(10) + "  vs standard"
         lines.append(header)
-        for l in layers {
+        for l in layers + head {
             let ks = l.kernel.map { "\($0[0])/\(l.stride ?? 1)" } ?? ""
             var line = l.name.padding(toLength: 12, withPad: " ", startingAt: 0) + l.op.padding(toLength: 16, withPad: " ", startingAt: 0)
                 + shape(l.input).padding(toLength: 14, withPad: " ", startingAt: 0) + shape(l.output).padding(toLength: 14, withPad: " ", startingAt: 0)
@@ -161,7 +204,15 @@ public struct CostReport: Sendable, Encodable {
             }
             lines.append(line)
         }
-        lines.append("total: \(count(params)) parameters (\(params)), \(count(multAdds)) mult-adds (\(multAdds))")
+        lines.append("total: \(count(params)) parameters (\(params)), \(count(multAdds)) mult-adds (\(multAdds))"
+                     + (head.isEmpty ? "" : " in the body and top"))
+        if !head.isEmpty {
+            lines.append("head: \(count(headParams)) parameters (\(headParams)), \(count(headMultAdds)) mult-adds (\(headMultAdds)); "
+                         + "the whole model \(count(params + headParams)) parameters, \(count(multAdds + headMultAdds)) mult-adds")
+        }
+        if head.count > 0 || outputs.count > 1 {
+            lines.append("outputs: " + outputs.map { "\($0.name) (from \($0.from))" }.joined(separator: ", "))
+        }
         lines.append("stored: \(count(storedParams)) parameters (\(storedParams)), with the biases BatchNorm folding leaves")
         if resolution != 224, let paperMultAdds {
             lines.append("the paper's table scales the 224 count by (\(resolution)/224)^2: \(count(paperMultAdds)) mult-adds")

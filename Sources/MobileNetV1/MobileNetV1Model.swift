@@ -23,9 +23,23 @@ public struct MobileNetV1Model: Sendable, Equatable {
     /// `relu6`, `relu`, or `mixed`.
     public var activation: String
     public var depthMultiplier: Int
+    /// The body and, when present, the standard top (`pool`, `classifier`, `softmax`).
     public var layers: [Layer]
+    /// Every computing node after them (a retrained classifier, a detector's box and class
+    /// convolutions): `head_1`, `head_2`, ... in graph order.
+    public var head: [Layer] = []
+    /// Each graph output and the deepest of `layers` it is computed from.
+    public var outputs: [Output] = []
 
-    public func layer(_ name: String) -> Layer? { layers.first { $0.name == name } }
+    public struct Output: Sendable, Equatable {
+        public var name: String
+        public var from: String
+    }
+
+    /// The body's, the top's and the head's layers, in order.
+    public var allLayers: [Layer] { layers + head }
+
+    public func layer(_ name: String) -> Layer? { allLayers.first { $0.name == name } }
 }
 
 /// Why a graph is not MobileNetV1: where the match stopped, as the user reads it.

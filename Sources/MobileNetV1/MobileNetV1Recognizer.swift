@@ -6,7 +6,10 @@ import MobileNetIR
 /// 3x3 depthwise convolution with strides 1, 2, 1, 2, 1, 2, 1, 1, 1, 1, 1, 2, 1, then a 1x1
 /// pointwise convolution). The head, when present, is a global average pool (or a mean, or an
 /// average pool over the whole map), a classifier (1x1 convolution or dense), and an optional
-/// softmax; reshapes, squeezes, flattens and transposes between them are looked through.
+/// softmax; reshapes, squeezes, flattens and transposes between them are looked through. A layer
+/// whose output has several readers (a detector taps `conv_pw_11`) continues the body through the
+/// reader that matches; every other computing node is the head (`head_1`, ...), and the graph may
+/// have several outputs.
 public enum MobileNetV1Recognizer {
     public static let strides = [1, 2, 1, 2, 1, 2, 1, 1, 1, 1, 1, 2, 1]
     static let paperPointwise = [64, 128, 128, 256, 256, 512, 512, 512, 512, 512, 512, 1024, 1024]
@@ -19,8 +22,8 @@ public enum MobileNetV1Recognizer {
     }
 
     public static func recognize(_ graph: Graph) -> Result<MobileNetV1Model, RecognitionFailure> {
-        guard graph.inputs.count == 1, graph.outputs.count == 1 else {
-            return .failure(.init(description: "expected one input and one output, found \(graph.inputs.count) and \(graph.outputs.count)"))
+        guard graph.inputs.count == 1, !graph.outputs.isEmpty else {
+            return .failure(.init(description: "expected one input and at least one output, found \(graph.inputs.count) and \(graph.outputs.count)"))
         }
         let consumers = graph.consumers()
         let input = graph.inputs[0]
@@ -29,15 +32,22 @@ public enum MobileNetV1Recognizer {
         var activations: Set<String> = []
         var value = graph.inputs[0].name
 
-        /// The next computing node after `value`, looking through plumbing; nil at the graph's end.
-        func next(_ from: String) -> (Int, Node)? {
-            var current = from
-            while true {
-                guard let readers = consumers[current], readers.count == 1 else { return nil }
-                let node = graph.nodes[readers[0]]
-                if isPlumbing(node.op) { current = node.output; continue }
-                return (readers[0], node)
+        /// The computing nodes that read `from`, looking through plumbing, in graph order.
+        func successors(_ from: String) -> [(Int, Node)] {
+            var found: [(Int, Node)] = [], pending = [from], seen: Set<String> = []
+            while let current = pending.popLast() {
+                guard seen.insert(current).inserted else { continue }
+                for reader in consumers[current] ?? [] {
+                    let node = graph.nodes[reader]
+                    if isPlumbing(node.op) { pending.append(node.output) } else { found.append((reader, node)) }
+                }
             }
+            return found.sorted { $0.0 < $1.0 }
+        }
+        /// The one computing node after `from`; nil at the graph's end or where it branches.
+        func next(_ from: String) -> (Int, Node)? {
+            let all = successors(from)
+            return all.count == 1 ? all[0] : nil
         }
         func describe(_ node: Node) -> String {
             guard case .conv2d(let c) = node.op, let w = graph.constants[node.inputs[1]] else { return "a \(node.op.name) ('\(node.name)')" }
@@ -45,15 +55,18 @@ public enum MobileNetV1Recognizer {
             return "a \(w.shape[2])x\(w.shape[3]) \(kind) with stride \(c.stride[0]) ('\(node.name)')"
         }
         func conv(_ expected: String, kernel: Int, stride: Int, depthwise: Bool, channels: Int?) -> Result<(Int, Node, Conv2D, Tensor), RecognitionFailure> {
-            guard let (index, node) = next(value) else {
+            let candidates = successors(value)
+            guard let first = candidates.first else {
                 return .failure(.init(description: "\(expected): expected a \(kernel)x\(kernel) \(depthwise ? "depthwise " : "")conv, found the end of the graph"))
             }
-            guard case .conv2d(let c) = node.op, let w = graph.constants[node.inputs[1]],
-                  w.shape[2] == kernel, w.shape[3] == kernel, c.stride == [stride, stride], c.dilation == [1, 1],
-                  depthwise ? (c.groups > 1 && w.shape[1] == 1 && (channels.map { c.groups == $0 } ?? true)) : c.groups == 1 else {
-                return .failure(.init(description: "\(expected): expected a \(kernel)x\(kernel) \(depthwise ? "depthwise " : "")conv with stride \(stride), found \(describe(node))"))
+            for (index, node) in candidates {
+                if case .conv2d(let c) = node.op, let w = graph.constants[node.inputs[1]],
+                   w.shape[2] == kernel, w.shape[3] == kernel, c.stride == [stride, stride], c.dilation == [1, 1],
+                   depthwise ? (c.groups > 1 && w.shape[1] == 1 && (channels.map { c.groups == $0 } ?? true)) : c.groups == 1 {
+                    return .success((index, node, c, w))
+                }
             }
-            return .success((index, node, c, w))
+            return .failure(.init(description: "\(expected): expected a \(kernel)x\(kernel) \(depthwise ? "depthwise " : "")conv with stride \(stride), found \(describe(first.1))"))
         }
         func record(_ name: String, _ index: Int, _ node: Node, activation: Activation? = nil) {
             layers.append(.init(name: name, node: index, sourceName: node.name, output: node.output))
@@ -88,7 +101,8 @@ public enum MobileNetV1Recognizer {
         }
         let alpha = Double(channels) / 1024
 
-        // Head: pool, classifier, softmax, each optional in that order.
+        // The top: pool, classifier, softmax, each optional in that order, while the graph does
+        // not branch.
         var classes: Int?
         if let (index, node) = next(value), isGlobalPool(node, shapes: shapes) {
             record("pool", index, node)
@@ -98,27 +112,46 @@ public enum MobileNetV1Recognizer {
             case .conv2d(let c) where graph.constants[node.inputs[1]].map({ $0.shape[2] == 1 && $0.shape[3] == 1 && c.groups == 1 }) == true:
                 classes = graph.constants[node.inputs[1]]!.shape[0]
                 record("classifier", index, node)
-            case .dense:
-                classes = graph.constants[node.inputs[1]]?.shape[0]
+            case .dense where graph.constants[node.inputs[1]] != nil:
+                classes = graph.constants[node.inputs[1]]!.shape[0]
                 record("classifier", index, node)
             default:
-                return .failure(.init(description: "head: expected a global pool, a classifier or the end, found \(describe(node))"))
+                break
             }
         }
-        if let (index, node) = next(value) {
-            guard case .softmax = node.op else {
-                return .failure(.init(description: "head: expected a softmax or the end after the classifier, found \(describe(node))"))
-            }
+        if classes != nil, let (index, node) = next(value), case .softmax = node.op {
             record("softmax", index, node)
         }
-        if let (_, node) = next(value) {
-            return .failure(.init(description: "head: expected the end of the graph, found \(describe(node))"))
+
+        // The head: every other computing node, in graph order.
+        let claimed = Set(layers.map(\.node))
+        var head: [MobileNetV1Model.Layer] = []
+        for (index, node) in graph.nodes.enumerated() where !claimed.contains(index) && !isPlumbing(node.op) {
+            head.append(.init(name: "head_\(head.count + 1)", node: index, sourceName: node.name, output: node.output))
+        }
+        // Which of the body's and top's layers each output is computed from (the deepest).
+        let producers = graph.producers()
+        let layerOf = Dictionary(layers.map { ($0.output, $0.name) }, uniquingKeysWith: { a, _ in a })
+        let order = Dictionary(layers.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
+        var outputs: [MobileNetV1Model.Output] = []
+        for output in graph.outputs {
+            var deepest: String?, pending = [output], seen: Set<String> = []
+            while let current = pending.popLast() {
+                guard seen.insert(current).inserted else { continue }
+                if let name = layerOf[current] {
+                    if deepest.map({ order[name]! > order[$0]! }) ?? true { deepest = name }
+                    continue
+                }
+                if let producer = producers[current] { pending += graph.nodes[producer].inputs }
+            }
+            outputs.append(.init(name: output, from: deepest ?? "input"))
         }
 
         let side: Int? = input.shape.count == 4 ? input.shape[input.layout == .nhwc ? 1 : 2] : nil
         return .success(MobileNetV1Model(
             alpha: alpha, resolution: side, classes: classes,
-            activation: activations.count == 1 ? activations.first! : "mixed", depthMultiplier: multiplier, layers: layers))
+            activation: activations.count == 1 ? activations.first! : "mixed", depthMultiplier: multiplier, layers: layers,
+            head: head, outputs: outputs))
     }
 
     /// A global average pool, a mean over H and W, or an average pool whose window covers the

@@ -368,6 +368,33 @@ final class CLITests: XCTestCase {
                        "--classifier-activation describes Keras weights-only files")
     }
 
+    /// A TF-slim graph retrained on its 1001 logits: the body and the original classifier, then a
+    /// 1001 -> 2 head; converted within 1e-5 of TensorFlow, every layer of body and head compared.
+    func testRetrainedHeadIsTheModelsHead() throws {
+        let graph = "Tests/Fixtures/heads/slim_logits_retrained_0.25_128.pb"
+        let info = try mnconvert("info", graph, "--output-node", "final_result", "--json")
+        XCTAssertEqual(info.status, 0, info.stderr)
+        let report = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(info.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(report["alpha"] as? Double, 0.25)
+        XCTAssertEqual(report["classes"] as? Int, 1001)
+        let head = try XCTUnwrap(report["head"] as? [[String: Any]])
+        XCTAssertEqual(head.map { $0["name"] as? String }, ["head_1", "head_2"])
+        XCTAssertEqual(head.map { $0["op"] as? String }, ["dense", "softmax"])
+        XCTAssertEqual(head.map { $0["source_name"] as? String }, ["final_retrain_ops/Wx_plus_b/MatMul", "final_result"])
+        XCTAssertEqual(head[0]["params"] as? Int, 1001 * 2 + 2)
+        XCTAssertEqual(head[0]["input"] as? [Int], [1001])
+        XCTAssertEqual(head[0]["output"] as? [Int], [2])
+        let outputs = try XCTUnwrap(report["outputs"] as? [[String: String]])
+        XCTAssertEqual(outputs, [["name": "final_result", "from": "classifier"]])
+        XCTAssertEqual(try mnconvert(graph, out("h.mnw"), "--output-node", "final_result").status, 0)
+        let checked = try mnconvert("verify", out("h.mnw"), "--input", "Tests/Fixtures/keras-tf2onnx/input_nhwc.npy",
+                                    "--expected", "Tests/Fixtures/heads/slim_logits_retrained_0.25_128_final_result.npy", "--tolerance", "1e-5")
+        XCTAssertEqual(checked.status, 0, checked.stdout + checked.stderr)
+        let perLayer = try mnconvert("verify", graph, out("h.mnw"), "--output-node", "final_result", "--per-layer")
+        XCTAssertEqual(perLayer.status, 0, perLayer.stderr)
+        XCTAssertTrue(perLayer.stdout.contains("head_2") && perLayer.stdout.contains("first divergence: none"), perLayer.stdout)
+    }
+
     func testInfoTableAndJSON() throws {
         let text = try mnconvert("info", "Examples/mobilenet_v1_0.25_128.onnx")
         XCTAssertEqual(text.status, 0, text.stderr)
