@@ -313,6 +313,8 @@ final class ExecutionPlan {
         case .dense: return ReferenceDense(input: x, weight: shapes[1], hasBias: shapes.count > 2 && !shapes[2].isEmpty)
         case .reshape, .flatten, .squeeze, .unsqueeze, .identity: return ReferenceCopy()
         case .transpose(let perm): return ReferenceTranspose(input: x, perm: perm)
+        case .concat(let axis): return ReferenceConcat(inputs: shapes, axis: axis < 0 ? axis + x.count : axis)
+        case .sigmoid: return ReferenceSigmoid()
         case .softmax(let axis, let coerced): return ReferenceSoftmax(shape: x, axis: axis < 0 ? axis + x.count : axis, coerced: coerced)
         case .binary(let op): return ReferenceBinary(op: op, a: x, b: shapes[1], output: output)
         }

@@ -67,8 +67,10 @@ public enum KerasImporter {
         var builder = KerasGraphBuilder(resolution: options.resolution)
         var classCounts: [String: Int] = [:]
         for layer in config.layers {
-            let index = classCounts[layer.className, default: 0]
-            classCounts[layer.className] = index + 1
+            // Keras 3 numbers a class's layers within each model, nested ones apart.
+            let key = layer.keras3Prefix + layer.className
+            let index = classCounts[key, default: 0]
+            classCounts[key] = index + 1
             try builder.convert(layer, weights: try weights.weights(of: layer, classIndex: index))
         }
         return try builder.finish(outputs: config.outputs, producer: form)

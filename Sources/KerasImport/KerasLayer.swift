@@ -9,6 +9,11 @@ struct KerasLayer {
     var config: [String: Any]
     /// The names of the layers whose outputs this layer reads, in order.
     var inbound: [String]
+    /// Where a layer of a nested model keeps its weights: in a legacy file, the group of the
+    /// outermost nested model (whose `weight_names` start with this layer's name); in a Keras 3
+    /// file, the path of the nested models' own groups (`layers/functional/`). Empty at the top.
+    var legacyGroup: String? = nil
+    var keras3Prefix = ""
 
     func string(_ key: String) -> String? { config[key] as? String }
 
@@ -24,6 +29,10 @@ struct KerasLayer {
         if let single = int(key) { return [single, single] }
         return value
     }
+
+    /// The class of the layers flattening a nested model adds: each passes one value on under a
+    /// new name (a nested model's input its caller's tensor, the nested model its output).
+    static let alias = "mnconvert.Alias"
 
     /// The activation a layer applies after itself (`activation: "relu"`), by name.
     var activation: String { (config["activation"] as? String) ?? "linear" }

@@ -18,6 +18,7 @@ struct KerasValue {
 extension KerasGraphBuilder {
     mutating func convert(_ layer: KerasLayer, weights: [Tensor]) throws(KerasImportError) {
         if layer.className == "InputLayer" { return try convertInput(layer) }
+        if Self.merging.contains(layer.className) { return try convertMerge(layer) }
         guard let inbound = layer.inbound.first, let x = values[inbound], layer.inbound.count == 1 else {
             throw .invalidConfig("layer '\(layer.name)' reads \(layer.inbound), which is not one earlier layer")
         }
@@ -49,8 +50,46 @@ extension KerasGraphBuilder {
             let input = channelsLast(x, for: layer.name)
             values[layer.name] = KerasValue(name: emit(layer.name, .flatten(axis: 1), [input]), permuted: false, channels: nil)
         case "Dense": try convertDense(layer, x, weights)
+        case KerasLayer.alias: values[layer.name] = x
         default: throw .unsupportedLayer(layer: layer.name, className: layer.className)
         }
+    }
+
+    /// Layers that combine several inputs.
+    static let merging: Set<String> = ["Concatenate", "Add", "Subtract", "Multiply"]
+
+    /// Concatenate (along `axis`, channels-last), Add, Subtract and Multiply: in NCHW when every
+    /// input is held that way, else in Keras's layout.
+    private mutating func convertMerge(_ layer: KerasLayer) throws(KerasImportError) {
+        var parts: [KerasValue] = []
+        for name in layer.inbound {
+            guard let value = values[name] else { throw .invalidConfig("layer '\(layer.name)' reads '\(name)', which no earlier layer computes") }
+            parts.append(value)
+        }
+        guard parts.count >= 2 || (layer.className == "Concatenate" && parts.count == 1) else {
+            throw .invalidConfig("layer '\(layer.name)' merges \(parts.count) inputs")
+        }
+        let permuted = parts.allSatisfy(\.permuted)
+        var names: [String] = []
+        for part in parts { names.append(permuted ? part.name : channelsLast(part, for: layer.name)) }
+        if layer.className == "Concatenate" {
+            var axis = layer.int("axis") ?? -1
+            var channels: Int?
+            if permuted {
+                guard (-4..<4).contains(axis) else { throw .unsupportedOption(layer: layer.name, detail: "axis \(axis) is outside rank 4") }
+                axis = [0, 2, 3, 1][axis < 0 ? axis + 4 : axis]
+                if axis == 1 { channels = parts.compactMap(\.channels).count == parts.count ? parts.compactMap(\.channels).reduce(0, +) : nil }
+                else { channels = parts[0].channels }
+            }
+            values[layer.name] = KerasValue(name: emit(layer.name, .concat(axis: axis), names), permuted: permuted, channels: channels)
+            return
+        }
+        let op: BinaryOp = ["Add": .add, "Subtract": .sub, "Multiply": .mul][layer.className]!
+        var result = names[0]
+        for (i, next) in names.dropFirst().enumerated() {
+            result = emit(layer.name, .binary(op), [result, next], suffix: i == names.count - 2 ? nil : "\(i)")
+        }
+        values[layer.name] = KerasValue(name: result, permuted: permuted, channels: parts[0].channels)
     }
 
     private mutating func convertInput(_ layer: KerasLayer) throws(KerasImportError) {
@@ -152,7 +191,7 @@ extension KerasGraphBuilder {
         values[layer.name] = KerasValue(name: emit(layer.name, .activation(activation), [x.name]), permuted: x.permuted, channels: x.channels)
     }
 
-    /// `relu`, `relu6`, `softmax` (over channels) or `linear` after a layer.
+    /// `relu`, `relu6`, `softmax` (over channels), `sigmoid` or `linear` after a layer.
     mutating func activation(_ name: String, on x: KerasValue, layer: KerasLayer) throws(KerasImportError) -> KerasValue {
         let op: Op
         switch name {
@@ -160,6 +199,7 @@ extension KerasGraphBuilder {
         case "relu": op = .activation(.relu)
         case "relu6": op = .activation(.relu6)
         case "softmax": op = .softmax(axis: x.permuted ? 1 : -1, coerced: false)
+        case "sigmoid": op = .sigmoid
         default: throw .unsupportedOption(layer: layer.name, detail: "activation '\(name)' is not supported")
         }
         return KerasValue(name: emit(layer.name, op, [x.name]), permuted: x.permuted, channels: x.channels)

@@ -41,10 +41,13 @@ struct KerasWeights {
         do throws(HDF5Error) {
             switch layout {
             case .legacy(let root):
-                let group = root.isEmpty ? layer.name : "\(root)/\(layer.name)"
+                // A nested model's layers: its group lists every one of their weights, by layer.
+                let owner = layer.legacyGroup ?? layer.name
+                let group = root.isEmpty ? owner : "\(root)/\(owner)"
                 guard file.exists(group), try file.hasAttribute("weight_names", of: group) else { return [] }
                 do throws(HDF5Error) {
-                    return try file.stringArrayAttribute("weight_names", of: group).map { "\(group)/\($0)" }
+                    let names = try file.stringArrayAttribute("weight_names", of: group)
+                    return names.filter { layer.legacyGroup == nil || $0.hasPrefix(layer.name + "/") }.map { "\(group)/\($0)" }
                 } catch .unexpectedType {
                     // A layer without weights has an empty weight_names, which h5py stores as an empty float array.
                     guard try file.numericAttribute("weight_names", of: group).isEmpty else {
@@ -53,7 +56,7 @@ struct KerasWeights {
                     return []
                 }
             case .keras3:
-                let group = "layers/\(KerasWeightsNaming.snakeCase(layer.className))\(classIndex == 0 ? "" : "_\(classIndex)")/vars"
+                let group = "\(layer.keras3Prefix)layers/\(KerasWeightsNaming.snakeCase(layer.className))\(classIndex == 0 ? "" : "_\(classIndex)")/vars"
                 guard file.exists(group) else { return [] }
                 return try file.children(of: group).compactMap(Int.init).sorted().map { "\(group)/\($0)" }
             }

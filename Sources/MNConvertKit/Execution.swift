@@ -7,14 +7,25 @@ import Verification
 public enum Execution {
     /// Runs the model in `modelPath` (any format, canonicalised as `convert` would) on the tensor
     /// in `inputPath`, given in `layout` (default: the layout of the source model's users), and
-    /// writes its first output to `outputPath`.
+    /// writes its output to `outputPath`: `.npy` or `.pb` for a model with one output, `.npz`
+    /// (every output, keyed by its name) for any. Returns each output with its name.
     public static func run(model modelPath: String, input inputPath: String, output outputPath: String,
-                           layout: TensorLayout?, selection: ImportOptions = .init(), threads: Int? = nil) throws(MNConvertError) -> Tensor {
+                           layout: TensorLayout?, selection: ImportOptions = .init(),
+                           threads: Int? = nil) throws(MNConvertError) -> [(name: String, tensor: Tensor)] {
         let runner = try runner(for: modelPath, selection: selection, threads: threads)
+        let archive = outputPath.lowercased().hasSuffix(".npz")
+        guard archive || runner.graph.outputs.count == 1 else {
+            throw .usage("\(modelPath) has \(runner.graph.outputs.count) outputs (\(runner.graph.outputs.joined(separator: ", "))); write them to an .npz file, or choose one with --output-node")
+        }
         let input = try readTensor(inputPath)
-        let output = try run(runner, on: input, layout: layout, modelPath: modelPath, inputPath: inputPath)
-        try writeTensor(output, to: outputPath, name: runner.graph.outputs[0])
-        return output
+        let outputs = try runAll(runner, on: input, layout: layout, modelPath: modelPath, inputPath: inputPath)
+        let named = zip(runner.graph.outputs, outputs).map { (name: $0, tensor: $1) }
+        if archive {
+            do { try TensorFile.write(named, toArchive: outputPath) } catch { throw .output(path: outputPath, message: error.reason) }
+        } else {
+            try writeTensor(outputs[0], to: outputPath, name: runner.graph.outputs[0])
+        }
+        return named
     }
 
     /// What `run --image` computed: the model's output, the input it was fed (in the model's
@@ -107,10 +118,15 @@ public enum Execution {
     }
 
     static func run(_ runner: ModelRunner, on input: Tensor, layout: TensorLayout?, modelPath: String, inputPath: String) throws(MNConvertError) -> Tensor {
+        try runAll(runner, on: input, layout: layout, modelPath: modelPath, inputPath: inputPath)[0]
+    }
+
+    /// Every output of the model, in `graph.outputs` order.
+    static func runAll(_ runner: ModelRunner, on input: Tensor, layout: TensorLayout?, modelPath: String, inputPath: String) throws(MNConvertError) -> [Tensor] {
         guard runner.graph.inputs.count == 1 else {
             throw .input(path: modelPath, message: "has \(runner.graph.inputs.count) inputs; run and verify --input feed models with one")
         }
-        do { return try runner.run([input], layout: layout).outputs[0] } catch {
+        do { return try runner.run([input], layout: layout).outputs } catch {
             var hint = ""
             if case .inputShapeInLayout(_, let given, let expected, let got) = error {
                 // Hint at the other layout only when the tensor has its shape.

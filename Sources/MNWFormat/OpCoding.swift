@@ -32,7 +32,8 @@ extension MNWHeader.Attributes {
         case .softmax(let axis, let coerced):
             a.axis = axis
             a.coerced = coerced
-        case .affine, .globalAveragePool, .dense, .binary, .identity: break
+        case .concat(let axis): a.axis = axis
+        case .affine, .globalAveragePool, .dense, .binary, .identity, .sigmoid: break
         }
         return (op.name, a)
     }
@@ -65,6 +66,8 @@ extension MNWHeader.Attributes {
         case "transpose": return .transpose(perm: try need(perm, "perm"))
         case "softmax": return .softmax(axis: try need(axis, "axis"), coerced: try need(coerced, "coerced"))
         case "identity": return .identity
+        case "concat": return .concat(axis: try need(axis, "axis"))
+        case "sigmoid": return .sigmoid
         default:
             if let op = BinaryOp(rawValue: name) { return .binary(op) }
             throw .headerInvalid("node '\(node)' has unknown op '\(name)'")

@@ -45,6 +45,11 @@ public enum Op: Sendable, Equatable {
     case softmax(axis: Int, coerced: Bool)
     /// Element-wise arithmetic on two inputs with numpy broadcasting.
     case binary(BinaryOp)
+    /// Joins its inputs along `axis` (negative counts from the end); the other axes must agree.
+    /// Inputs: one or more values of one rank. What a detector does with its heads' outputs.
+    case concat(axis: Int)
+    /// Element-wise `1 / (1 + exp(-x))`: a multi-label or detection head's scores. Input `x`.
+    case sigmoid
     /// Passes its input through. Also what `Dropout` is at inference.
     case identity
 
@@ -68,6 +73,8 @@ public enum Op: Sendable, Equatable {
         case .transpose: "transpose"
         case .softmax: "softmax"
         case .binary(let op): op.rawValue
+        case .concat: "concat"
+        case .sigmoid: "sigmoid"
         case .identity: "identity"
         }
     }

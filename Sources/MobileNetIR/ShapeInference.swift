@@ -55,8 +55,19 @@ extension Graph {
         case .affine:
             try requirePerChannel(1..<3)
             return x
-        case .activation, .identity:
+        case .activation, .identity, .sigmoid:
             return x
+        case .concat(let axis):
+            let a = axis < 0 ? axis + x.count : axis
+            guard a >= 0, a < x.count else { throw fail("axis \(axis) is outside rank \(x.count)") }
+            var out = x
+            for operand in operands.dropFirst() {
+                guard let y = operand, y.count == x.count, y.indices.allSatisfy({ $0 == a || y[$0] == x[$0] }) else {
+                    throw fail("inputs \(operands.map { $0 ?? [] }) differ outside axis \(axis)")
+                }
+                out[a] += y[a]
+            }
+            return out
         case .pad(let pads, _):
             guard pads.count == 2 * x.count else { throw fail("\(pads.count) pads for a rank-\(x.count) input") }
             let out = x.indices.map { x[$0] + pads[$0] + pads[$0 + x.count] }

@@ -38,6 +38,7 @@ extension Op {
         case .batchNorm: (5, 5)
         case .affine: (3, 3)
         case .binary: (2, 2)
+        case .concat: (1, 1 << 16)
         default: (1, 1)
         }
     }

@@ -122,6 +122,15 @@ public enum MobileNetV1Recognizer {
         if classes != nil, let (index, node) = next(value), case .softmax = node.op {
             record("softmax", index, node)
         }
+        // A 1x1-convolution classifier is MobileNetV1's own top, kept when a head reads it (a
+        // TF-slim model retrained on its logits); a dense one is the top only when nothing but its
+        // softmax follows (else it is the first layer of a transfer-learning head).
+        if let last = layers.lastIndex(where: { $0.name == "classifier" }), case .dense = graph.nodes[layers[last].node].op,
+           !successors(value).isEmpty {
+            layers.removeSubrange(last...)
+            value = layers.last!.output
+            classes = nil
+        }
 
         // The head: every other computing node, in graph order.
         let claimed = Set(layers.map(\.node))

@@ -15,6 +15,7 @@ import MobileNetIR
 /// | `reshape`, `flatten` | `Reshape` (a leading 1 written as 0: copy the batch), `Flatten` |
 /// | `squeeze`, `unsqueeze` | `Squeeze`, `Unsqueeze` (axes as attribute below opset 13, as input from 13) |
 /// | `transpose`, `softmax`, `binary`, `identity` | `Transpose`, `Softmax`, `Add`/`Sub`/`Mul`/`Div`, `Identity` |
+/// | `concat`, `sigmoid` | `Concat`, `Sigmoid` |
 extension ONNXGraphWriter {
     mutating func emit(_ node: Node) throws(ONNXExportError) {
         let name = displayName(node)
@@ -133,6 +134,12 @@ extension ONNXGraphWriter {
             add(opType, [try x(), try value(node.inputs[1])], out)
         case .identity:
             add("Identity", [try x()], out)
+        case .sigmoid:
+            add("Sigmoid", [try x()], out)
+        case .concat(let axis):
+            var inputs: [String] = []
+            for input in node.inputs { inputs.append(try value(input)) }
+            add("Concat", inputs, out, [("axis", .int(Int64(axis)))])
         }
     }
 

@@ -39,6 +39,8 @@ extension ONNXGraphBuilder {
         case "Identity": emit(node, .identity, inputs: [try input(node, 0)])
         case "Cast": try convertCast(node)
         case "Dropout": try convertDropout(node)
+        case "Sigmoid": emit(node, .sigmoid, inputs: [try input(node, 0)])
+        case "Concat": try convertConcat(node)
         case "Add": try convertBinary(node, .add)
         case "Sub": try convertBinary(node, .sub)
         case "Mul": try convertBinary(node, .mul)
@@ -294,6 +296,17 @@ extension ONNXGraphBuilder {
             throw .unsupportedAttribute(node: node.displayName, opType: "Dropout", detail: "training_mode = true has no faithful inference form")
         }
         emit(node, .identity, inputs: [try input(node, 0)])
+    }
+
+    /// Concat of computed values (a detector joining its heads); on shapes it is evaluated at
+    /// import (ONNXShapeArithmetic) before it gets here.
+    private mutating func convertConcat(_ node: ONNXNode) throws(ONNXImportError) {
+        guard node.attributes["axis"] != nil || opset < 4 else {
+            throw .unsupportedAttribute(node: node.displayName, opType: node.opType, detail: "has no axis")
+        }
+        var inputs: [String] = []
+        for index in node.inputs.indices { inputs.append(try input(node, index)) }
+        emit(node, .concat(axis: try int(node, "axis", default: 1)), inputs: inputs)
     }
 
     private mutating func convertBinary(_ node: ONNXNode, _ op: BinaryOp) throws(ONNXImportError) {

@@ -26,6 +26,8 @@ extension TFLiteGraphWriter {
             try emitScaleShift(node, scale: s.map(Float.init), shift: (0..<s.count).map { Float(Double(bias[$0]) - Double(mean[$0]) * s[$0]) }, name: name)
         case .transpose(let perm): try emitTranspose(node, perm: perm, name: name)
         case .identity: tensorOf[node.output] = try tensor(node.inputs[0])
+        case .sigmoid: op(TFLiteOperator.logistic, [try tensor(node.inputs[0])], output: output(node, name: name))
+        case .concat(let axis): try emitConcat(node, axis: axis, name: name)
         }
     }
 
@@ -281,6 +283,18 @@ extension TFLiteGraphWriter {
            optionsType: TFLiteOperator.mulOptions, options: options)
         op(TFLiteOperator.add, [scaled, floatTensor("\(name)/shift", Tensor(shape: [shift.count], data: shift))], output: output(node, name: name),
            optionsType: TFLiteOperator.addOptions, options: options)
+    }
+
+    private mutating func emitConcat(_ node: Node, axis: Int, name: String) throws(TFLiteExportError) {
+        let r = rank(node.output)
+        let a = axis < 0 ? axis + r : axis
+        guard node.inputs.allSatisfy({ rank($0) == r }) else { throw unsupported(node, "joins values of different ranks") }
+        var inputs: [Int] = []
+        for input in node.inputs { inputs.append(try tensor(input)) }
+        var options = FlatTable()
+        options[0] = .int32(Int32(r == 4 ? Self.tfliteAxis[a] : a))
+        options[1] = .int8(0)
+        op(TFLiteOperator.concatenation, inputs, output: output(node, name: name), optionsType: TFLiteOperator.concatenationOptions, options: options)
     }
 
     private mutating func emitTranspose(_ node: Node, perm: [Int], name: String) throws(TFLiteExportError) {

@@ -237,6 +237,7 @@ struct TFLiteGraphWriter {
 
 /// `BuiltinOperator` and `BuiltinOptions` numbers the writer uses (TFLite's schema).
 enum TFLiteOperator {
+    static let concatenation: Int32 = 2, logistic: Int32 = 14
     static let add: Int32 = 0, averagePool: Int32 = 1, conv: Int32 = 3, depthwiseConv: Int32 = 4, fullyConnected: Int32 = 9
     static let maxPool: Int32 = 17, mul: Int32 = 18, relu: Int32 = 19, reluN1To1: Int32 = 20, relu6: Int32 = 21
     static let reshape: Int32 = 22, softmax: Int32 = 25, pad: Int32 = 34, transpose: Int32 = 39, mean: Int32 = 40
@@ -244,6 +245,7 @@ enum TFLiteOperator {
 
     /// `BuiltinOptions` union types.
     static let conv2DOptions: UInt8 = 1, depthwiseOptions: UInt8 = 2, poolOptions: UInt8 = 5, fullyConnectedOptions: UInt8 = 8
+    static let concatenationOptions: UInt8 = 10
     static let softmaxOptions: UInt8 = 9, addOptions: UInt8 = 11, reshapeOptions: UInt8 = 17, mulOptions: UInt8 = 21
     static let padOptions: UInt8 = 22, transposeOptions: UInt8 = 26, reducerOptions: UInt8 = 27, subOptions: UInt8 = 28
     static let divOptions: UInt8 = 29, padV2Options: UInt8 = 43

@@ -7,7 +7,8 @@ enum TFLiteOps {
     static let dequantize: Int32 = 6, fullyConnected: Int32 = 9, maxPool: Int32 = 17, mul: Int32 = 18, relu: Int32 = 19
     static let reluN1To1: Int32 = 20, relu6: Int32 = 21, reshape: Int32 = 22, softmax: Int32 = 25, pad: Int32 = 34
     static let mean: Int32 = 40, sub: Int32 = 41, div: Int32 = 42, squeeze: Int32 = 43, stridedSlice: Int32 = 45
-    static let cast: Int32 = 53, padV2: Int32 = 60, shape: Int32 = 77, pack: Int32 = 83, quantize: Int32 = 114
+    static let cast: Int32 = 53, padV2: Int32 = 60, shape: Int32 = 77, pack: Int32 = 83, quantize: Int32 = 114, logistic: Int32 = 14
+    static let transpose: Int32 = 39
 
     static let names: [Int32: String] = [
         0: "ADD", 1: "AVERAGE_POOL_2D", 2: "CONCATENATION", 3: "CONV_2D", 4: "DEPTHWISE_CONV_2D", 6: "DEQUANTIZE",
@@ -45,6 +46,11 @@ extension TFLiteGraphBuilder {
         case TFLiteOps.relu6: try convertActivation(op, index: index, .relu6)
         case TFLiteOps.reluN1To1: try convertActivation(op, index: index, .clip(min: -1, max: 1))
         case TFLiteOps.dequantize: try convertDequantize(op, index: index)
+        case TFLiteOps.logistic:
+            let (x, _) = try activationInput(op, index)
+            define(op, TFLiteValue(name: emit(outputName(op), .sigmoid, [x.name]), permuted: x.permuted))
+        case TFLiteOps.concatenation: try convertConcatenation(op, index: index)
+        case TFLiteOps.transpose: try convertTranspose(op, index: index)
         case TFLiteOps.quantize:
             throw .quantized(detail: "operator \(index) quantizes '\(name(op.inputs.first ?? -1))' to \(model.tensors[op.outputs[0]].type?.name ?? "an integer type")")
         default:
@@ -354,6 +360,42 @@ extension TFLiteGraphBuilder {
         let fused = [TFLiteOps.add, TFLiteOps.sub, TFLiteOps.mul, TFLiteOps.div].contains(op.code) ? try field(options, 0, Int8(0)) : 0
         let result = TFLiteValue(name: emit(name, .binary(binary), operands), permuted: permuted)
         define(op, activated(result, try activation(fused, op, index), name: name))
+    }
+
+    /// TRANSPOSE by a constant permutation, of the value in TFLite's layout; a rank-4 one that
+    /// undoes the NHWC holding (`[0, 3, 1, 2]` of a held value) costs nothing.
+    private mutating func convertTranspose(_ op: TFLiteModel.Operator, index: Int) throws(TFLiteImportError) {
+        let (x0, shape) = try activationInput(op, index)
+        guard let permIndex = try operand(op, 1, index: index), let raw = try integerConstant(permIndex),
+              raw.count == shape.count, Set(raw) == Set((0..<Int64(shape.count)).map { $0 }) else {
+            throw unsupported(op, index, "its permutation is not a constant permutation of \(shape.count) axes")
+        }
+        let perm = raw.map { Int($0) }
+        let name = outputName(op)
+        if x0.permuted, perm == [0, 3, 1, 2] {
+            define(op, TFLiteValue(name: emit(name, .identity, [x0.name]), permuted: false))
+            return
+        }
+        let x = tfliteLayout(x0, for: name)
+        define(op, TFLiteValue(name: emit(name, .transpose(perm: perm), [x.name]), permuted: false))
+    }
+
+    /// CONCATENATION of computed values (a detector joining its heads), in TFLite's layout unless
+    /// every input is held permuted.
+    private mutating func convertConcatenation(_ op: TFLiteModel.Operator, index: Int) throws(TFLiteImportError) {
+        let options = try self.options(op, index, type: 10)
+        let axis = Int(try field(options, 0, Int32(0)))
+        var parts: [TFLiteValue] = []
+        for position in op.inputs.indices { parts.append(try value(try required(op, position, index), op: index)) }
+        let rank = model.tensors[op.outputs[0]].shape.count
+        guard axis >= -rank, axis < rank else { throw unsupported(op, index, "axis \(axis) is outside rank \(rank)") }
+        let a = axis < 0 ? axis + rank : axis
+        let permuted = rank == 4 && parts.allSatisfy(\.permuted)
+        let name = outputName(op)
+        var names: [String] = []
+        for part in parts { names.append(permuted ? part.name : tfliteLayout(part, for: name).name) }
+        let joined = TFLiteValue(name: emit(name, .concat(axis: permuted ? TFLiteValue.irAxis(a) : a), names), permuted: permuted)
+        define(op, activated(joined, try activation(try field(options, 1, Int8(0)), op, index), name: name))
     }
 
     /// DEQUANTIZE of a constant (float16 or int8 weights) is folded: its output is the float32

@@ -38,6 +38,8 @@ extension TFGraphBuilder {
         case "Reshape": try convertReshape(node)
         case "MatMul": try convertMatMul(node)
         case "Softmax": try convertSoftmax(node)
+        case "Sigmoid": try convertSigmoid(node)
+        case "ConcatV2": try convertConcat(node)
         default: throw .unsupportedOp(node: node.name, op: node.op)
         }
     }
@@ -232,6 +234,30 @@ extension TFGraphBuilder {
     }
 
     /// TensorFlow's Softmax normalises the last axis: channels, for a permuted value.
+    private mutating func convertSigmoid(_ node: TFNode) throws(TensorFlowImportError) {
+        let x = try data(node, 0)
+        values[node.name] = TFValue(name: emit(node.name, .sigmoid, [x.name]), permuted: x.permuted)
+    }
+
+    /// ConcatV2 of computed values (the axis is its last input): in the layout most inputs have,
+    /// the axis mapped to it.
+    private mutating func convertConcat(_ node: TFNode) throws(TensorFlowImportError) {
+        guard node.inputs.count >= 2, let axisTensor = folded[node.inputs.last!.node], let axis = axisTensor.int64s?.first else {
+            throw unsupported(node, "its axis is not a constant")
+        }
+        var parts: [TFValue] = []
+        for index in 0..<(node.inputs.count - 1) { parts.append(try data(node, index)) }
+        let permuted = parts.allSatisfy(\.permuted)
+        var names: [String] = []
+        for part in parts { names.append(permuted ? part.name : tfLayout(part, for: node.name).name) }
+        var irAxis = Int(axis)
+        if permuted {
+            guard (-4..<4).contains(irAxis) else { throw unsupported(node, "axis \(axis) is outside rank 4") }
+            irAxis = TFValue.irAxis(irAxis < 0 ? irAxis + 4 : irAxis)
+        }
+        values[node.name] = TFValue(name: emit(node.name, .concat(axis: irAxis), names), permuted: permuted)
+    }
+
     private mutating func convertSoftmax(_ node: TFNode) throws(TensorFlowImportError) {
         let x = try data(node, 0)
         values[node.name] = TFValue(name: emit(node.name, .softmax(axis: x.permuted ? 1 : -1, coerced: false), [x.name]), permuted: x.permuted)

@@ -14,6 +14,11 @@ public enum TensorFile {
         }
     }
 
+    /// Several named tensors as one `.npz` archive, through a temporary file and a rename.
+    public static func write(_ tensors: [(name: String, tensor: Tensor)], toArchive path: String) throws(TensorIOError) {
+        try AtomicFile.write(try NumpyArchive.serialize(tensors), to: path)
+    }
+
     /// Writes `.npy` unless the path ends in `.pb`, through a temporary file and a rename.
     public static func write(_ tensor: Tensor, to path: String, name: String) throws(TensorIOError) {
         try AtomicFile.write(path.hasSuffix(".pb") ? ProtoTensor.onnxBytes(tensor, name: name) : NumpyFile.serialize(tensor), to: path)

@@ -237,7 +237,7 @@ struct Run: ParsableCommand {
     @Option(help: "An input image (JPEG or PNG) instead of a tensor.")
     var image: String?
 
-    @Option(help: "Where to write the output tensor (.npy, or .pb); optional with --image.")
+    @Option(help: "Where to write the output tensor (.npy, or .pb), or every output of the model (.npz); optional with --image.")
     var output: String?
 
     @Option(help: "With --image: print the K best classes with their scores and labels.")
@@ -274,9 +274,13 @@ struct Run: ParsableCommand {
     func run() throws {
         guard let image else {
             do {
-                let tensor = try Execution.run(model: model, input: input!, output: output!, layout: layout, selection: nodes.selection,
-                                               threads: core.threads)
-                printOut("wrote \(output!): shape \(tensor.shape)")
+                let outputs = try Execution.run(model: model, input: input!, output: output!, layout: layout, selection: nodes.selection,
+                                                threads: core.threads)
+                if outputs.count == 1 {
+                    printOut("wrote \(output!): shape \(outputs[0].tensor.shape)")
+                } else {
+                    printOut("wrote \(output!): " + outputs.map { "\($0.name) \($0.tensor.shape)" }.joined(separator: ", "))
+                }
             } catch { fail(error) }
             return
         }

@@ -2,6 +2,7 @@ import Foundation
 import MNWFormat
 import MobileNetIR
 import TestSupport
+import TensorIO
 import XCTest
 
 final class MNWFormatTests: XCTestCase {
