@@ -112,7 +112,7 @@ struct TFGraphBuilder {
         let sinks = order.filter { !consumed.contains($0) && !Self.notOutputs.contains(byName[$0]!.op) && dependsOnPlaceholder($0) }
         guard let sink = sinks.first else { throw .outputs("the graph computes nothing from an input; choose an output with --output-node NAME") }
         guard sinks.count == 1 else {
-            throw .outputs("the graph has several outputs (\(sinks.joined(separator: ", "))); choose one with --output-node NAME")
+            throw .outputs("the graph has several outputs (\(sinks.joined(separator: ", "))); choose with --output-node NAME (repeat it to keep several)")
         }
         return [sink]
     }

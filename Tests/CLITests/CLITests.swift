@@ -338,7 +338,7 @@ final class CLITests: XCTestCase {
         let model = "Tests/Fixtures/tensorflow/slim_mobilenet_v1_0.25_128.pb"
         let ambiguous = try mnconvert(model, out("never.mnw"))
         XCTAssertEqual(ambiguous.status, 2)
-        XCTAssertTrue(ambiguous.stderr.contains("choose one with --output-node NAME"), ambiguous.stderr)
+        XCTAssertTrue(ambiguous.stderr.contains("choose with --output-node NAME (repeat it to keep several)"), ambiguous.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: out("never.mnw")))
         let converted = try mnconvert(model, out("slim.mnw"), "--output-node", "final_result")
         XCTAssertEqual(converted.status, 0, converted.stderr)
@@ -393,6 +393,104 @@ final class CLITests: XCTestCase {
         let perLayer = try mnconvert("verify", graph, out("h.mnw"), "--output-node", "final_result", "--per-layer")
         XCTAssertEqual(perLayer.status, 0, perLayer.stderr)
         XCTAssertTrue(perLayer.stdout.contains("head_2") && perLayer.stdout.contains("first divergence: none"), perLayer.stdout)
+    }
+
+    /// A Keras transfer-learning model (keras.applications' MobileNet nested in a functional model,
+    /// a Dense head ending in a sigmoid) from `.keras`, legacy `.h5` and tf2onnx: each computes
+    /// what Keras computed (1e-5 of range), converts, and `info` shows the body, then the head.
+    func testTransferLearningModels() throws {
+        let h = "Tests/Fixtures/heads/"
+        for source in ["transfer_0.25_96.keras", "transfer_0.25_96.h5", "transfer_0.25_96.onnx"] {
+            let direct = try mnconvert("verify", h + source, "--input", h + "input_96.npy", "--expected", h + "transfer_0.25_96_output.npy", "--tolerance", "1e-5")
+            XCTAssertEqual(direct.status, 0, "\(source): \(direct.stdout)\(direct.stderr)")
+            XCTAssertEqual(try mnconvert(h + source, out("t.mnw")).status, 0, source)
+            let converted = try mnconvert("verify", out("t.mnw"), "--input", h + "input_96.npy", "--expected", h + "transfer_0.25_96_output.npy", "--tolerance", "1e-5")
+            XCTAssertEqual(converted.status, 0, "\(source): \(converted.stdout)\(converted.stderr)")
+            let info = try mnconvert("info", h + source, "--json")
+            XCTAssertEqual(info.status, 0, "\(source): \(info.stderr)")
+            let report = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(info.stdout.utf8)) as? [String: Any])
+            XCTAssertEqual(report["alpha"] as? Double, 0.25, source)
+            XCTAssertEqual(report["resolution"] as? Int, 96, source)
+            XCTAssertNil(report["classes"] as? Int, "\(source): the Dense layers are the head, not MobileNet's classifier")
+            let head = try XCTUnwrap(report["head"] as? [[String: Any]])
+            XCTAssertEqual(head.compactMap { $0["op"] as? String }.filter { $0 != "activation" }, ["dense", "dense", "sigmoid"], source)
+            XCTAssertEqual(head.last?["output"] as? [Int], [3], source)
+            let perLayer = try mnconvert("verify", h + source, out("t.mnw"), "--per-layer")
+            XCTAssertTrue(perLayer.status == 0 && perLayer.stdout.contains("first divergence: none"), "\(source): \(perLayer.stdout)")
+        }
+    }
+
+    /// An SSD-style detector with two outputs from Keras, ONNX, a frozen graph and TFLite: `run`
+    /// writes both into an `.npz` that numpy reads, equal to Keras's within 1e-5 of range; `.mnw`,
+    /// ONNX and TFLite keep both outputs and their names (LiteRT runs the TFLite file); one `.npy`
+    /// for two outputs is a usage error.
+    func testDetectorWithTwoOutputs() throws {
+        let h = "Tests/Fixtures/heads/"
+        let x = "Tests/Fixtures/keras-tf2onnx/input_nhwc.npy"
+        let compare = """
+            import sys, numpy as np
+            z = np.load(sys.argv[1])
+            keys = sys.argv[2].split(",")
+            assert list(z.keys()) == keys, (list(z.keys()), keys)
+            for key, reference in zip(keys, ["boxes", "scores"]):
+                expected = np.load(f"Tests/Fixtures/heads/ssd_0.25_128_{reference}.npy")
+                relative = np.abs(z[key] - expected).max() / np.abs(expected).max()
+                assert relative < 1e-5, (key, relative)
+            print("ok")
+            """
+        let sources: [(args: [String], keys: String)] = [
+            ([h + "ssd_0.25_128.keras"], "boxes,scores"),
+            ([h + "ssd_0.25_128.onnx"], "Identity:0,Identity_1:0"),
+            ([h + "ssd_0.25_128.pb", "--output-node", "Identity", "--output-node", "Identity_1"], "Identity,Identity_1"),
+        ]
+        for (args, keys) in sources {
+            let ran = try runProcess(try executable, ["run"] + args + ["--input", x, "--output", out("y.npz")])
+            XCTAssertEqual(ran.status, 0, "\(args[0]): \(ran.stderr)")
+            let checked = try runProcess(try Fixtures.python, ["-c", compare, out("y.npz"), keys])
+            XCTAssertEqual(checked.status, 0, "\(args[0]): \(checked.stdout)\(checked.stderr)")
+        }
+        let tflite = try mnconvert("run", h + "ssd_0.25_128.tflite", "--input", x, "--output", out("t.npz"))
+        XCTAssertEqual(tflite.status, 0, tflite.stderr)
+        XCTAssertTrue(tflite.stdout.contains("[2, 240, 5]") && tflite.stdout.contains("[2, 240, 4]"), tflite.stdout)
+        let single = try mnconvert("run", h + "ssd_0.25_128.keras", "--input", x, "--output", out("y.npy"))
+        XCTAssertEqual(single.status, 64)
+        XCTAssertTrue(single.stderr.contains("has 2 outputs (boxes, scores); write them to an .npz file"), single.stderr)
+        for format in ["mnw", "onnx", "tflite"] {
+            let converted = try mnconvert(h + "ssd_0.25_128.keras", out("ssd.\(format)"), "--samples", "2")
+            XCTAssertEqual(converted.status, 0, "\(format): \(converted.stderr)")
+            XCTAssertTrue(converted.stdout.contains("boxes [2, 240, 4]") && converted.stdout.contains("scores [2, 240, 5]"), converted.stdout)
+        }
+        let ran = try mnconvert("run", out("ssd.mnw"), "--input", x, "--output", out("m.npz"))
+        XCTAssertEqual(ran.status, 0, ran.stderr)
+        XCTAssertEqual(try runProcess(try Fixtures.python, ["-c", compare, out("m.npz"), "boxes,scores"]).status, 0)
+        let litert = """
+            import sys, numpy as np
+            from ai_edge_litert.interpreter import Interpreter
+            interpreter = Interpreter(model_path=sys.argv[1])
+            x = np.load("Tests/Fixtures/keras-tf2onnx/input_nhwc.npy")
+            spec = interpreter.get_input_details()[0]
+            interpreter.resize_tensor_input(spec["index"], x.shape)
+            interpreter.allocate_tensors()
+            interpreter.set_tensor(spec["index"], x)
+            interpreter.invoke()
+            for detail in interpreter.get_output_details():
+                expected = np.load(f"Tests/Fixtures/heads/ssd_0.25_128_{detail['name']}.npy")
+                got = interpreter.get_tensor(detail["index"])
+                assert np.abs(got - expected).max() / np.abs(expected).max() < 1e-5, detail["name"]
+            print(sorted(d["name"] for d in interpreter.get_output_details()))
+            """
+        let lite = try runProcess(try Fixtures.python, ["-c", litert, out("ssd.tflite")])
+        XCTAssertEqual(lite.status, 0, lite.stdout + lite.stderr)
+        XCTAssertTrue(lite.stdout.contains("['boxes', 'scores']"), lite.stdout)
+        let info = try mnconvert("info", h + "ssd_0.25_128.keras", "--json")
+        let report = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(info.stdout.utf8)) as? [String: Any])
+        let outputs = try XCTUnwrap(report["outputs"] as? [[String: String]])
+        XCTAssertEqual(outputs, [["name": "boxes", "from": "conv_pw_13"], ["name": "scores", "from": "conv_pw_13"]])
+        let head = try XCTUnwrap(report["head"] as? [[String: Any]])
+        XCTAssertEqual(head.filter { $0["op"] as? String == "conv" }.count, 4, "box and class convolutions on two taps")
+        XCTAssertEqual(Set(head.compactMap { $0["input"] as? [Int] }.filter { $0.count == 3 }.map { $0[0] }), [8, 4], "conv_pw_11 (8x8) and conv_pw_13 (4x4)")
+        let perLayer = try mnconvert("verify", h + "ssd_0.25_128.keras", out("ssd.mnw"), "--per-layer")
+        XCTAssertTrue(perLayer.status == 0 && perLayer.stdout.contains("head_7") && perLayer.stdout.contains("first divergence: none"), perLayer.stdout)
     }
 
     func testInfoTableAndJSON() throws {

@@ -168,3 +168,65 @@ final class ReferenceKernelTests: XCTestCase {
         XCTAssertThrowsError(try engine.run(["x": random([1, 3, 8])]), "wrong rank")
     }
 }
+
+/// The two ops heads add: `concat` along any axis against index arithmetic written here, in
+/// plans that hold its inputs channels-last (after convolutions) and channels-first; `sigmoid`
+/// against its definition.
+final class HeadOpTests: XCTestCase {
+    func testConcatAlongEveryAxisOfRank4() throws {
+        let a = Tensor(shape: [2, 3, 2, 2], data: (0..<24).map { Float($0) })
+        let b = Tensor(shape: [2, 3, 2, 2], data: (0..<24).map { Float(100 + $0) })
+        for axis in 0..<4 {
+            var bShape = a.shape
+            bShape[axis] = 1
+            let bSlice = Tensor(shape: bShape, data: Array(b.data.prefix(bShape.reduce(1, *))))
+            let graph = Graph(inputs: [GraphInput(name: "a", shape: a.shape, layout: .nchw), GraphInput(name: "b", shape: bShape, layout: .nchw)],
+                              outputs: ["y"], nodes: [Node(name: "cat", op: .concat(axis: axis - 4), inputs: ["a", "b"], outputs: ["y"])],
+                              constants: [:], metadata: Metadata(sourceFormat: "test", producer: "", sourceInputLayout: .nchw))
+            let y = try Engine(graph: graph).run(["a": a, "b": bSlice])["y"]!
+            var outShape = a.shape
+            outShape[axis] += 1
+            XCTAssertEqual(y.shape, outShape)
+            // Element (i0, i1, i2, i3) of y comes from a while i[axis] < a's extent, else from b.
+            for flat in 0..<y.count {
+                var index = [0, 0, 0, 0], rest = flat
+                for d in (0..<4).reversed() { index[d] = rest % outShape[d]; rest /= outShape[d] }
+                let fromA = index[axis] < a.shape[axis]
+                var source = index
+                if !fromA { source[axis] -= a.shape[axis] }
+                let shape = fromA ? a.shape : bShape
+                let offset = ((source[0] * shape[1] + source[1]) * shape[2] + source[2]) * shape[3] + source[3]
+                XCTAssertEqual(y.data[flat], fromA ? a.data[offset] : bSlice.data[offset], "axis \(axis), element \(flat)")
+            }
+        }
+    }
+
+    /// Concat of two convolutions' outputs (held channels-last by the fast kernels) along the
+    /// channels, then a sigmoid, against the reference kernels.
+    func testConcatOfConvolutionsAndSigmoidInAFastPlan() throws {
+        var state: UInt64 = 5
+        func random(_ shape: [Int]) -> Tensor {
+            Tensor(shape: shape, data: (0..<shape.reduce(1, *)).map { _ in
+                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                return Float(state >> 40) / Float(1 << 23) - 1
+            })
+        }
+        let nodes = [
+            Node(name: "c1", op: .conv2d(Conv2D()), inputs: ["x", "w1"], outputs: ["a"]),
+            Node(name: "c2", op: .conv2d(Conv2D(padding: .sameUpper)), inputs: ["x", "w2"], outputs: ["b"]),
+            Node(name: "cat", op: .concat(axis: 1), inputs: ["a", "b"], outputs: ["c"]),
+            Node(name: "sig", op: .sigmoid, inputs: ["c"], outputs: ["y"]),
+        ]
+        let graph = Graph(inputs: [GraphInput(name: "x", shape: [nil, 8, 5, 6], layout: .nchw)], outputs: ["y"], nodes: nodes,
+                          constants: ["w1": random([12, 8, 1, 1]), "w2": random([4, 8, 3, 3])],
+                          metadata: Metadata(sourceFormat: "test", producer: "", sourceInputLayout: .nchw))
+        let x = random([2, 8, 5, 6])
+        let reference = try Engine(graph: graph, kernels: .reference).run(["x": x], capture: ["c"])
+        let fast = try Engine(graph: graph, kernels: .fast, threads: 2).run(["x": x], capture: ["c"])
+        assertClose(fast["y"]!, reference["y"]!, tolerance: 1e-5)
+        XCTAssertEqual(reference["y"]!.shape, [2, 16, 5, 6])
+        for (c, y) in zip(reference["c"]!.data, reference["y"]!.data) {
+            XCTAssertEqual(y, Float(1 / (1 + exp(-Double(c)))), accuracy: 1e-6)
+        }
+    }
+}

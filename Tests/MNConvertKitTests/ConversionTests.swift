@@ -32,7 +32,7 @@ final class ConversionTests: XCTestCase {
             XCTAssertLessThan(report.outputs[0].metrics.relativeToRange, 1e-5, model)
             let reference = try Fixtures.tensor(expected)
             for source in [Fixtures.path(model), mnw] {
-                let y = try Execution.run(model: source, input: Fixtures.path(input), output: out("y.npy"), layout: nil)
+                let y = try Execution.run(model: source, input: Fixtures.path(input), output: out("y.npy"), layout: nil)[0].tensor
                 assertClose(y, reference, "\(source)")
                 assertClose(try TensorFile.read(out("y.npy")), reference, "written \(source)")
             }
@@ -57,9 +57,9 @@ final class ConversionTests: XCTestCase {
             XCTAssertTrue(result.graph.nodes.allSatisfy { $0.op.name != "batch_norm" && $0.op.name != "affine" }, "\(model): every BatchNorm folded")
             let reference = try Fixtures.tensor(expected)
             let sourceOutput = try Execution.run(model: Fixtures.path(model), input: input, output: out("y.npy"), layout: nil,
-                                                 selection: options.selection)
+                                                 selection: options.selection)[0].tensor
             assertClose(sourceOutput, reference, model)
-            assertClose(try Execution.run(model: mnw, input: input, output: out("y.npy"), layout: nil), reference, "\(model) as .mnw")
+            assertClose(try Execution.run(model: mnw, input: input, output: out("y.npy"), layout: nil)[0].tensor, reference, "\(model) as .mnw")
         }
     }
 
@@ -82,8 +82,8 @@ final class ConversionTests: XCTestCase {
             XCTAssertTrue(try XCTUnwrap(result.verification).agrees, model)
             XCTAssertTrue(result.graph.nodes.allSatisfy { $0.op.name != "batch_norm" }, "\(model): every BatchNorm folded")
             let reference = try Fixtures.tensor(expected)
-            assertClose(try Execution.run(model: Fixtures.path(model), input: input, output: out("y.npy"), layout: nil), reference, model)
-            assertClose(try Execution.run(model: mnw, input: input, output: out("y.npy"), layout: nil), reference, "\(model) as .mnw")
+            assertClose(try Execution.run(model: Fixtures.path(model), input: input, output: out("y.npy"), layout: nil)[0].tensor, reference, model)
+            assertClose(try Execution.run(model: mnw, input: input, output: out("y.npy"), layout: nil)[0].tensor, reference, "\(model) as .mnw")
         }
     }
 
@@ -93,7 +93,7 @@ final class ConversionTests: XCTestCase {
         let nhwc = try Fixtures.tensor("keras-tf2onnx/input_nhwc.npy")
         let nchwPath = out("input_nchw.npy")
         try TensorFile.write(nhwc.converted(from: .nhwc, to: .nchw), to: nchwPath, name: "input")
-        let y = try Execution.run(model: mnw, input: nchwPath, output: out("y.pb"), layout: .nchw)
+        let y = try Execution.run(model: mnw, input: nchwPath, output: out("y.pb"), layout: .nchw)[0].tensor
         assertClose(y, try Fixtures.tensor("keras-tf2onnx/output_keras.npy"))
         assertClose(try TensorFile.read(out("y.pb")), y, tolerance: 0)
     }
