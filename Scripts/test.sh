@@ -21,3 +21,6 @@ fi
 # code users run, and check-isa looks at that binary once more after them.
 swift test -c release --disable-swift-testing --disable-testable-imports
 bash Scripts/check-isa.sh
+# One minute of mutation fuzzing of every reader through the binary users run (Scripts/fuzz.py;
+# a long round: bash Scripts/fuzz.sh --minutes 60).
+bash Scripts/fuzz.sh --minutes 1

@@ -21,6 +21,9 @@ public struct ImportOptions: Sendable, Equatable {
     public var resolution: Int?
     /// Keras weights-only files with a top: `softmax` (default) or `linear`.
     public var classifierActivation: ClassifierActivation?
+    /// Keras (HDF5) files: read in a child process under limits (`ImportIsolation`), or
+    /// in-process when nil.
+    public var isolation: ImportIsolation?
 
     public init(inputs: [String] = [], outputs: [String] = [], resolution: Int? = nil,
                 classifierActivation: ClassifierActivation? = nil) {
@@ -76,6 +79,10 @@ public enum ModelLoader {
         case .tflite:
             do { graph = try TFLiteImporter.importGraph(from: Array(bytes)) } catch { throw .input(path: path, message: error.description) }
         case .hdf5, .kerasZip:
+            if let isolation = options.isolation {
+                graph = try IsolatedImport.load(path, options: options, isolation: isolation)
+                break
+            }
             let keras = KerasImporter.Options(resolution: options.resolution, classifierActivation: options.classifierActivation ?? .softmax)
             do { graph = try KerasImporter.importModel(at: path, options: keras) } catch { throw .input(path: path, message: error.description) }
         }

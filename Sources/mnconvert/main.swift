@@ -19,13 +19,15 @@ struct MNConvert: ParsableCommand {
             3 the models disagree, 4 an output cannot be written, 64 a usage error.
             """,
         version: MNConvertVersion.current,
-        subcommands: [Convert.self, Run.self, Verify.self, Info.self, Bench.self],
+        subcommands: [Convert.self, Run.self, Verify.self, Info.self, Bench.self, ImportInChild.self],
         defaultSubcommand: Convert.self)
 }
 
-/// Prints `error` as one line on stderr and exits with its status.
+/// Prints `error` as one line on stderr and exits with its status. Control characters a file put
+/// in a name (a newline in a node's name) are escaped, so the line stays one line.
 func fail(_ error: MNConvertError) -> Never {
-    FileHandle.standardError.write(Data("mnconvert: error: \(error.message)\n".utf8))
+    let line = error.message.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? "\\u{\(String($0.value, radix: 16))}" : String($0) }.joined()
+    FileHandle.standardError.write(Data("mnconvert: error: \(line)\n".utf8))
     exit(error.exitCode)
 }
 
@@ -88,10 +90,18 @@ struct NodeOptions: ParsableArguments {
 
     func validate() throws {
         if let resolution, !(1...8192).contains(resolution) { throw ValidationError("--resolution must be between 1 and 8192") }
+        if let importTimeout, !(importTimeout > 0 && importTimeout <= 86400) { throw ValidationError("--import-timeout must be between 0 and 86400 seconds") }
     }
 
+    @Option(help: "Keras files: seconds the HDF5 reading (in a child process) may take. (default: 20)")
+    var importTimeout: Double?
+
     var selection: ImportOptions {
-        ImportOptions(inputs: inputNodes, outputs: outputNodes, resolution: resolution, classifierActivation: classifierActivation)
+        var options = ImportOptions(inputs: inputNodes, outputs: outputNodes, resolution: resolution, classifierActivation: classifierActivation)
+        // Keras files are read by a child process of this binary, which libhdf5 cannot take down.
+        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        options.isolation = ImportIsolation(executable: executable, timeout: importTimeout ?? ImportIsolation.defaultTimeout)
+        return options
     }
 }
 
@@ -465,5 +475,25 @@ struct Bench: ParsableCommand {
         let result: Benchmark.Result
         do { result = try Benchmark.run(model, threads: threads, runs: runs, warmup: warmup, options: nodes.selection) } catch { fail(error) }
         printOut(json ? result.json() : result.text(model: model))
+    }
+}
+
+/// `mnconvert import-in-child IN OUT.mnw`: not for users. Reads a Keras file with libhdf5 under a
+/// memory limit and hands the imported graph to the parent mnconvert as `.mnw` (`ImportIsolation`).
+struct ImportInChild: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: ImportIsolation.subcommand, shouldDisplay: false)
+
+    @Argument var input: String
+    @Argument var output: String
+    @Option var memoryLimit: Int = ImportIsolation.defaultMemoryLimit
+    @Option var resolution: Int?
+    @Option var classifierActivation: ClassifierActivation?
+
+    func run() throws {
+        ImportIsolation.limitMemory(to: memoryLimit)
+        do {
+            try ImportIsolation.importInChild(input: input, output: output,
+                                              options: ImportOptions(resolution: resolution, classifierActivation: classifierActivation))
+        } catch { fail(error) }
     }
 }

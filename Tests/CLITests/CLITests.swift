@@ -493,6 +493,25 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(perLayer.status == 0 && perLayer.stdout.contains("head_7") && perLayer.stdout.contains("first divergence: none"), perLayer.stdout)
     }
 
+    /// A mutant of a legacy Keras `.h5` that `Scripts/fuzz.py` found (seed 1): libhdf5 loops on
+    /// it. The child process that reads Keras files is stopped at `--import-timeout`, and the
+    /// command ends with one line, exit 2, nothing written; a valid file goes through the same
+    /// child unchanged.
+    func testLibHDF5LoopingOnACorruptFileIsStopped() throws {
+        let start = Date()
+        let refused = try mnconvert("Tests/Fixtures/bad-keras/mutant_libhdf5_loops.h5", out("never.mnw"), "--import-timeout", "2")
+        XCTAssertLessThan(Date().timeIntervalSince(start), 10)
+        XCTAssertEqual(refused.status, 2)
+        XCTAssertEqual(refused.stderr, "mnconvert: error: Tests/Fixtures/bad-keras/mutant_libhdf5_loops.h5: the HDF5 library did not finish reading it in 2 s; the file is likely corrupt (--import-timeout sets the limit)\n")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out("never.mnw")))
+        for command in [["info"], ["bench", "--runs", "1"], ["run", "--input", "Tests/Fixtures/keras-tf2onnx/input_nhwc.npy", "--output", out("y.npy")]] {
+            let other = try runProcess(try executable, [command[0], "Tests/Fixtures/bad-keras/mutant_libhdf5_loops.h5"] + command.dropFirst() + ["--import-timeout", "1"])
+            XCTAssertEqual(other.status, 2, "\(command[0]): \(other.stderr)")
+            XCTAssertTrue(other.stderr.contains("did not finish reading it in 1 s"), other.stderr)
+        }
+        XCTAssertEqual(try mnconvert("Tests/Fixtures/keras/mobilenet_v1_0.25_128_c37_keras3_legacy.h5", out("ok.mnw"), "--import-timeout", "2").status, 0)
+    }
+
     func testInfoTableAndJSON() throws {
         let text = try mnconvert("info", "Examples/mobilenet_v1_0.25_128.onnx")
         XCTAssertEqual(text.status, 0, text.stderr)
