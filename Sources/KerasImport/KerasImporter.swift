@@ -82,6 +82,11 @@ public enum KerasImporter {
             try weights.weights(of: KerasLayer(name: name, className: className, config: [:], inbound: []), classIndex: classIndex).first
         }
         guard let stem = try kernel("conv1", "Conv2D", 0), stem.rank == 4, stem.shape[0] == 3, stem.shape[1] == 3, stem.shape[2] == 3 else {
+            // Weights of a model with MobileNet nested in it (a transfer-learning model) say
+            // nothing of the layers around it.
+            if weights.file.exists("layers/functional") || weights.file.exists("layers/sequential") {
+                throw .notMobileNet("these are the weights of a model with another model nested in it, and weights alone do not say what its other layers are; convert the .keras file (or the full .h5 from model.save) instead")
+            }
             throw .notMobileNet("no 3x3 convolution of 3 input channels named conv1 (or first Conv2D)")
         }
         guard let firstDepthwise = try kernel("conv_dw_1", "DepthwiseConv2D", 0), firstDepthwise.rank == 4 else {

@@ -418,6 +418,10 @@ final class CLITests: XCTestCase {
             let perLayer = try mnconvert("verify", h + source, out("t.mnw"), "--per-layer")
             XCTAssertTrue(perLayer.status == 0 && perLayer.stdout.contains("first divergence: none"), "\(source): \(perLayer.stdout)")
         }
+        // Its weights alone do not say what the head is: refused, pointing at the full model.
+        let weightsOnly = try mnconvert(h + "transfer_0.25_96.weights.h5", out("never.mnw"), "--resolution", "96")
+        XCTAssertEqual(weightsOnly.status, 2)
+        XCTAssertTrue(weightsOnly.stderr.contains("weights alone do not say what its other layers are; convert the .keras file"), weightsOnly.stderr)
     }
 
     /// An SSD-style detector with two outputs from Keras, ONNX, a frozen graph and TFLite: `run`
