@@ -41,48 +41,88 @@ enum IsolatedImport {
         defer { try? FileManager.default.removeItem(at: directory) }
         let graphPath = directory.appendingPathComponent("graph.mnw").path
         let errorPath = directory.appendingPathComponent("stderr").path
-        FileManager.default.createFile(atPath: errorPath, contents: nil)
 
         var arguments = [ImportIsolation.subcommand, path, graphPath, "--memory-limit", "\(isolation.memoryLimit)"]
         if let resolution = options.resolution { arguments += ["--resolution", "\(resolution)"] }
         if let activation = options.classifierActivation { arguments += ["--classifier-activation", activation.rawValue] }
-        let child = Process()
-        child.executableURL = URL(fileURLWithPath: isolation.executable)
-        child.arguments = arguments
-        child.standardInput = FileHandle.nullDevice
-        child.standardOutput = FileHandle.nullDevice
-        guard let errors = FileHandle(forWritingAtPath: errorPath) else { throw .input(path: path, message: "cannot capture the importer's messages") }
-        child.standardError = errors
-        do { try child.run() } catch {
-            throw .input(path: path, message: "cannot start the Keras importer (\(isolation.executable): \(error.localizedDescription))")
-        }
-        let deadline = Date().addingTimeInterval(isolation.timeout)
-        while child.isRunning && Date() < deadline { usleep(5_000) }
-        let timedOut = child.isRunning
-        if timedOut { kill(child.processIdentifier, SIGKILL) }
-        child.waitUntilExit()
-        try? errors.close()
+        let outcome = try run(isolation.executable, arguments, errorPath: errorPath, timeout: isolation.timeout, path: path)
 
-        if timedOut {
+        if outcome == .timedOut {
             throw .input(path: path, message: "the HDF5 library did not finish reading it in \(Int(isolation.timeout)) s; the file is likely corrupt (--import-timeout sets the limit)")
         }
         let text = (try? String(contentsOfFile: errorPath, encoding: .utf8)) ?? ""
         if text.contains("failed to allocate") || text.contains("out of memory") {
             throw .input(path: path, message: "reading it needs more than \(isolation.memoryLimit >> 20) MB; the file is likely corrupt")
         }
-        if child.terminationReason == .uncaughtSignal {
-            throw .input(path: path, message: "the HDF5 library crashed reading it (signal \(child.terminationStatus)); the file is likely corrupt")
+        if case .signaled(let signal) = outcome {
+            throw .input(path: path, message: "the HDF5 library crashed reading it (signal \(signal)); the file is likely corrupt")
         }
-        guard child.terminationStatus == 0 else {
+        guard case .exited(let status) = outcome, status == 0 else {
             // The child's own one line, without its "mnconvert: error: <path>: " prefix.
             let line = text.split(separator: "\n").last.map(String.init) ?? ""
             let prefix = "mnconvert: error: \(path): "
             if line.hasPrefix(prefix) { throw .input(path: path, message: String(line.dropFirst(prefix.count))) }
-            throw .input(path: path, message: "the Keras importer failed (status \(child.terminationStatus)\(line.isEmpty ? "" : ": \(line)")); the file is likely corrupt")
+            throw .input(path: path, message: "the Keras importer failed (\(outcome)\(line.isEmpty ? "" : ": \(line)")); the file is likely corrupt")
         }
         do { return try MNWFile.read(contentsOf: graphPath) } catch {
             throw .input(path: path, message: "the Keras importer's result cannot be read back (\(error.description)); please report this")
         }
+    }
+
+    enum Outcome: Equatable, CustomStringConvertible {
+        case exited(Int32)
+        case signaled(Int32)
+        case timedOut
+
+        var description: String {
+            switch self {
+            case .exited(let status): "status \(status)"
+            case .signaled(let signal): "signal \(signal)"
+            case .timedOut: "timed out"
+            }
+        }
+    }
+
+    /// Runs `executable` in a process group of its own, stdin and stdout on /dev/null and stderr
+    /// into `errorPath`; kills the whole group (the child and anything it started) at `timeout`.
+    static func run(_ executable: String, _ arguments: [String], errorPath: String, timeout: Double, path: String) throws(MNConvertError) -> Outcome {
+        var actions = posix_spawn_file_actions_t()
+        var attributes = posix_spawnattr_t()
+        posix_spawn_file_actions_init(&actions)
+        posix_spawnattr_init(&attributes)
+        defer {
+            posix_spawn_file_actions_destroy(&actions)
+            posix_spawnattr_destroy(&attributes)
+        }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 2, errorPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP))
+        posix_spawnattr_setpgroup(&attributes, 0)
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        var pid = pid_t()
+        let spawned = posix_spawn(&pid, executable, &actions, &attributes, argv, environ)
+        guard spawned == 0 else {
+            throw .input(path: path, message: "cannot start the Keras importer (\(executable): \(String(cString: strerror(spawned))))")
+        }
+        let deadline = Date().addingTimeInterval(timeout)
+        var status: Int32 = 0
+        while true {
+            let done = waitpid(pid, &status, WNOHANG)
+            if done == pid { break }
+            if done < 0 && errno != EINTR { return .exited(-1) }
+            if Date() >= deadline {
+                kill(-pid, SIGKILL)
+                _ = waitpid(pid, &status, 0)
+                return .timedOut
+            }
+            usleep(5_000)
+        }
+        // Whatever the child started dies with it.
+        kill(-pid, SIGKILL)
+        let signal = status & 0x7F
+        return signal == 0 ? .exited((status >> 8) & 0xFF) : .signaled(signal)
     }
 
     /// The child's side: imports in-process and writes the graph for the parent. Called by the

@@ -26,11 +26,12 @@ public struct ImportOptions: Sendable, Equatable {
     public var isolation: ImportIsolation?
 
     public init(inputs: [String] = [], outputs: [String] = [], resolution: Int? = nil,
-                classifierActivation: ClassifierActivation? = nil) {
+                classifierActivation: ClassifierActivation? = nil, isolation: ImportIsolation? = nil) {
         self.inputs = inputs
         self.outputs = outputs
         self.resolution = resolution
         self.classifierActivation = classifierActivation
+        self.isolation = isolation
     }
 
     var selectsNodes: Bool { !inputs.isEmpty || !outputs.isEmpty }
