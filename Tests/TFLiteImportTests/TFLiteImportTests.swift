@@ -84,6 +84,8 @@ final class TFLiteImportTests: XCTestCase {
         var subgraphs = 1
         var depthwise = false
         var depthMultiplier: Int32 = 0
+        /// A declared weight shape other than the data's (a file that lies).
+        var weightShape: [Int32]? = nil
 
         static let weights: [Float] = [0.5, -1, 2, 0.25, -3, 1.5]
         static let bias: [Float] = [0.1, -0.2, 7]
@@ -98,7 +100,7 @@ final class TFLiteImportTests: XCTestCase {
                 t[3] = .string(name)
                 return t
             }
-            let weightShape: [Int32] = depthwise ? [1, 1, 1, 4] : [3, 1, 1, 2]
+            let weightShape: [Int32] = self.weightShape ?? (depthwise ? [1, 1, 1, 4] : [3, 1, 1, 2])
             let weights = depthwise ? [0.5, -1, 2, 0.25] : Self.weights
             let bias = depthwise ? [0.1, -0.2, 7, 1] : Self.bias
             var subgraph = FlatTable()
@@ -203,6 +205,17 @@ final class TFLiteImportTests: XCTestCase {
         }
         XCTAssertThrowsError(try TFLiteImporter.importGraph(from: Tiny(depthwise: true, depthMultiplier: 3).bytes())) {
             XCTAssertTrue("\($0)".contains("depth_multiplier 3 disagrees"), "\($0)")
+        }
+    }
+
+    /// Shapes that lie: 2^60 elements (2^20 x 2^20 x 2^20), an element count that overflows, and
+    /// more elements than the buffer's bytes hold; each refused before anything is allocated.
+    func testDeclaredSizesAreCheckedBeforeAllocating() throws {
+        for shape: [Int32] in [[1 << 20, 1 << 20, 1 << 20, 1], [Int32.max, Int32.max, Int32.max, Int32.max], [3, 1, 1, 4], [-3, 1, 1, 2]] {
+            XCTAssertThrowsError(try TFLiteImporter.importGraph(from: Tiny(weightShape: shape).bytes()), "\(shape)") {
+                guard case .invalidTensor(let name, _)? = $0 as? TFLiteImportError else { return XCTFail("\(shape): \($0)") }
+                XCTAssertEqual(name, "w")
+            }
         }
     }
 
