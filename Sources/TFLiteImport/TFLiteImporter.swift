@@ -215,8 +215,15 @@ struct TFLiteGraphBuilder {
         case .uint8:
             data = try dequantized(tensor, bytes.map { Int64($0) })
             weightForms.insert("uint8")
-        case .int32, .int64, .int16:
-            data = (try integerConstant(index) ?? []).map { Float($0) }
+        case .int16:
+            data = try dequantized(tensor, bytes.withUnsafeBytes { raw in
+                (0..<count).map { Int64(Int16(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 2, as: Int16.self))) }
+            })
+            weightForms.insert("int16")
+        case .int32, .int64:
+            // Sized against the shape above, so every element is there.
+            guard let values = try integerConstant(index) else { return nil }
+            data = values.map { Float($0) }
         }
         if let bad = data.firstIndex(where: { !$0.isFinite }) { throw .nonFiniteWeight(name: tensor.name, index: bad) }
         let result = Tensor(shape: tensor.shape, data: data)

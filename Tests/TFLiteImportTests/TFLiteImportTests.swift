@@ -86,6 +86,8 @@ final class TFLiteImportTests: XCTestCase {
         var depthMultiplier: Int32 = 0
         /// A declared weight shape other than the data's (a file that lies).
         var weightShape: [Int32]? = nil
+        /// The bias's `TensorType` (0: float32), its data then as many 2-byte integers.
+        var biasType: Int8 = 0
 
         static let weights: [Float] = [0.5, -1, 2, 0.25, -3, 1.5]
         static let bias: [Float] = [0.1, -0.2, 7]
@@ -104,7 +106,9 @@ final class TFLiteImportTests: XCTestCase {
             let weights = depthwise ? [0.5, -1, 2, 0.25] : Self.weights
             let bias = depthwise ? [0.1, -0.2, 7, 1] : Self.bias
             var subgraph = FlatTable()
-            subgraph[0] = .tables([tensor("x", [1, 2, 2, 2], buffer: 0), tensor("w", weightShape, buffer: 1), tensor("b", [Int32(bias.count)], buffer: 2),
+            var biasTensor = tensor("b", [Int32(bias.count)], buffer: 2)
+            biasTensor[1] = .int8(biasType)
+            subgraph[0] = .tables([tensor("x", [1, 2, 2, 2], buffer: 0), tensor("w", weightShape, buffer: 1), biasTensor,
                                    tensor("y", [1, 2, 2, Int32(bias.count)], buffer: 0)])
             subgraph[1] = .int32s([0])
             subgraph[2] = .int32s([3])
@@ -124,7 +128,7 @@ final class TFLiteImportTests: XCTestCase {
             if let deprecatedCode { code[0] = .int8(depthwise ? 4 : deprecatedCode) }
             if let builtinCode { code[3] = .int32(depthwise ? 4 : builtinCode) }
             var weightBuffer = FlatTable(), biasBuffer = FlatTable()
-            biasBuffer[0] = .scalars(bytes: floats(bias), elementSize: 1, alignment: 16)
+            biasBuffer[0] = .scalars(bytes: biasType == 0 ? floats(bias) : Array(repeating: 1, count: 2 * bias.count), elementSize: 1, alignment: 16)
             if external {
                 weightBuffer[1] = .uint64(0)
                 weightBuffer[2] = .uint64(UInt64(weights.count * 4))
@@ -216,6 +220,16 @@ final class TFLiteImportTests: XCTestCase {
                 guard case .invalidTensor(let name, _)? = $0 as? TFLiteImportError else { return XCTFail("\(shape): \($0)") }
                 XCTAssertEqual(name, "w")
             }
+        }
+    }
+
+    /// An int16 bias without quantization parameters: refused as integer data with no scale,
+    /// not read as floats of the wrong count.
+    func testIntegerWeightsWithoutScalesAreRefused() throws {
+        XCTAssertThrowsError(try TFLiteImporter.importGraph(from: Tiny(biasType: 7).bytes())) {
+            guard case .invalidTensor(let name, let detail)? = $0 as? TFLiteImportError else { return XCTFail("\($0)") }
+            XCTAssertEqual(name, "b")
+            XCTAssertTrue(detail.contains("without a quantization scale"), detail)
         }
     }
 
