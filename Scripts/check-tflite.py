@@ -13,6 +13,7 @@ import sys
 
 import numpy as np
 from ai_edge_litert.interpreter import Interpreter
+from runtime_batches import compare_batches
 
 
 def run(path, batch):
@@ -69,14 +70,7 @@ def main():
               "output": [out["name"], out["shape"].tolist()],
               "ops": sorted({op["op_name"] for op in interpreter._get_ops_details()}),
               "metadata": metadata(args.model), "batches": {}}
-    ok = True
-    for name, rows in [("given", list(range(len(x)))), ("1", [0]), ("3", [0, 1 % len(x), 0])]:
-        got = run(args.model, np.ascontiguousarray(x[rows]))
-        want = expected[rows].reshape(got.shape)
-        relative = float(np.abs(got - want).max() / np.abs(want).max())
-        same_top1 = bool((got.reshape(len(rows), -1).argmax(-1) == want.reshape(len(rows), -1).argmax(-1)).all())
-        result["batches"][f"litert {name}"] = {"relative_to_range": relative, "top1_same": same_top1}
-        ok = ok and relative <= args.tolerance and same_top1
+    ok = compare_batches("litert", lambda batch: run(args.model, batch), x, expected, args.tolerance, result["batches"])
     result["ok"] = ok
     print(json.dumps(result, sort_keys=True))
     sys.exit(0 if ok else 1)
