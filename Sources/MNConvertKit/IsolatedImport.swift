@@ -125,14 +125,6 @@ enum IsolatedImport {
         return signal == 0 ? .exited((status >> 8) & 0xFF) : .signaled(signal)
     }
 
-    /// The child's side: imports in-process and writes the graph for the parent. Called by the
-    /// hidden subcommand, after it has limited its own memory.
-    public static func runChild(input: String, output: String, options: ImportOptions) throws(MNConvertError) {
-        let model = try ModelLoader.load(input, options: options, strict: false)
-        do { _ = try MNWFile.write(model.graph, to: output) } catch {
-            throw .input(path: input, message: "the imported graph cannot be handed over (\(error.description))")
-        }
-    }
 }
 
 extension ImportIsolation {
@@ -142,8 +134,12 @@ extension ImportIsolation {
         _ = setrlimit(Int32(RLIMIT_AS.rawValue), &limit)
     }
 
-    /// The child's side of an isolated import (see `IsolatedImport`).
+    /// The child's side of an isolated import: imports in-process and writes the graph for the
+    /// parent. Called by the hidden subcommand, after it has limited its own memory.
     public static func importInChild(input: String, output: String, options: ImportOptions) throws(MNConvertError) {
-        try IsolatedImport.runChild(input: input, output: output, options: options)
+        let model = try ModelLoader.load(input, options: options, strict: false)
+        do { _ = try MNWFile.write(model.graph, to: output) } catch {
+            throw .input(path: input, message: "the imported graph cannot be handed over (\(error.description))")
+        }
     }
 }

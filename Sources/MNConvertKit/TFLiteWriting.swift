@@ -6,9 +6,8 @@ enum TFLiteWriting {
     static func serialize(_ graph: Graph, layerNames: [String: String], inputPath: String) throws(MNConvertError) -> [UInt8] {
         var export = TFLiteExporter.Options()
         export.layerNames = layerNames
-        export.metadata = ONNXWriting.exportMetadata(graph, inputLayout: .nhwc)
-        export.description = "Converted by mnconvert \(MNConvertVersion.current) from \(graph.metadata.sourceFormat)"
-            + (graph.metadata.producer.isEmpty ? "" : " (\(graph.metadata.producer))") + ", verified against the source."
+        export.metadata = WrittenMetadata.properties(of: graph, inputLayout: .nhwc)
+        export.description = WrittenMetadata.description(of: graph)
         do { return try TFLiteExporter.serialize(graph, options: export) } catch {
             throw .input(path: inputPath, message: "cannot be written as TFLite: \(error.description)")
         }
