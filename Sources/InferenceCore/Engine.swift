@@ -42,8 +42,10 @@ public final class Engine {
     ///
     /// The engine packs the fast kernels' weights here, once, and drops each weight constant as
     /// soon as nothing else reads it; pass a graph nothing else holds (`Engine(graph: consume g)`)
-    /// and each weight is in memory once, not twice.
-    public init(graph: consuming Graph, kernels: KernelChoice = .fast, threads: Int? = nil) throws(InferenceError) {
+    /// and each weight is in memory once, not twice. Engines given the same `sharing` pack equal
+    /// weights once (verification's two engines, say).
+    public init(graph: consuming Graph, kernels: KernelChoice = .fast, threads: Int? = nil,
+                sharing: WeightSharing? = nil) throws(InferenceError) {
         do { try graph.validate() } catch { throw .invalidGraph(error) }
         self.kernels = kernels
         self.threads = Self.threadCount(threads)
@@ -57,7 +59,7 @@ public final class Engine {
             let nodes = graph.nodes, constants = graph.constants
             let packed = Mutex<[Int: PreparedWeights]>([:])
             parallelFor(nodes.count, threads: self.threads) { index in
-                guard let weights = PreparedWeights.prepare(nodes[index], constants: constants) else { return }
+                guard let weights = PreparedWeights.prepare(nodes[index], constants: constants, sharing: sharing) else { return }
                 packed.withLock { $0[index] = weights }
             }
             prepared = packed.withLock { $0 }

@@ -285,6 +285,7 @@ final class ExecutionPlan {
         case .globalAveragePool where shapes[0].count == 4: return FastGlobalAveragePool(input: shapes[0])
         case .activation(let activation): return FastActivation(activation: activation)
         case .binary(let op): return FastChannelBinary.make(op: op, node: node, shapes: shapes, output: output, constants: constants)
+        case .batchNorm, .affine: return FastChannelAffine.make(node, output: output, constants: constants)
         case .pad(let pads, let value): return FastPad(input: shapes[0], pads: pads, value: value)
         case .transpose(let perm) where shapes[0].count == 4: return OrderTranspose(perm: perm)
         case .softmax(let axis, let coerced):

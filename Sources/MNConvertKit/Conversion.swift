@@ -96,10 +96,13 @@ public enum Conversion {
 
         var report: VerificationReport?
         if options.verify {
+            // The passes leave most weights as they were (all of them, when the exporter folded
+            // the batch norms already): those are packed once for both graphs.
+            let sharing = WeightSharing()
             do {
                 report = try Comparison.compare(
-                    reference: try ModelRunner(graph: source.graph, threads: options.threads),
-                    candidate: try ModelRunner(graph: candidate, threads: options.threads),
+                    reference: try ModelRunner(graph: source.graph, threads: options.threads, sharing: sharing),
+                    candidate: try ModelRunner(graph: candidate, threads: options.threads, sharing: sharing),
                     referenceName: "imported \(inputPath)", candidateName: candidateName,
                     samples: options.samples, seed: options.seed, tolerance: options.tolerance)
             } catch {

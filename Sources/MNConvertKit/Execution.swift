@@ -55,8 +55,10 @@ public enum Execution {
     public static func verify(reference: String, candidate: String, samples: Int, seed: UInt64, tolerance: Double,
                               selection: ImportOptions = .init(), threads: Int? = nil,
                               image: String? = nil, preprocessing: Preprocessing? = nil) throws(MNConvertError) -> VerificationReport {
-        let (a, known) = try runnerAndPreprocessing(for: reference, selection: selection, strict: false, threads: threads)
-        let b = try runner(for: candidate, selection: selection, strict: false, threads: threads)
+        // Two files of one model hold mostly equal weights: each is packed once.
+        let sharing = WeightSharing()
+        let (a, known) = try runnerAndPreprocessing(for: reference, selection: selection, strict: false, threads: threads, sharing: sharing)
+        let b = try runner(for: candidate, selection: selection, strict: false, threads: threads, sharing: sharing)
         let formats = [a.graph.metadata.sourceFormat, b.graph.metadata.sourceFormat]
         if selection.selectsNodes, !formats.contains("tensorflow") {
             throw .input(path: reference, message: "--input-node and --output-node choose nodes of TensorFlow graphs; neither model is one")
@@ -104,17 +106,18 @@ public enum Execution {
     }
 
     /// A runner for the canonicalised graph of any model file.
-    static func runner(for path: String, selection: ImportOptions, strict: Bool = true, threads: Int? = nil) throws(MNConvertError) -> ModelRunner {
-        try runnerAndPreprocessing(for: path, selection: selection, strict: strict, threads: threads).runner
+    static func runner(for path: String, selection: ImportOptions, strict: Bool = true, threads: Int? = nil,
+                       sharing: WeightSharing? = nil) throws(MNConvertError) -> ModelRunner {
+        try runnerAndPreprocessing(for: path, selection: selection, strict: strict, threads: threads, sharing: sharing).runner
     }
 
     /// A runner, and the image preprocessing the model records or its source tells (found
     /// before the engine packs the weights the recogniser reads).
-    static func runnerAndPreprocessing(for path: String, selection: ImportOptions, strict: Bool = true,
-                                       threads: Int? = nil) throws(MNConvertError) -> (runner: ModelRunner, preprocessing: Preprocessing?) {
+    static func runnerAndPreprocessing(for path: String, selection: ImportOptions, strict: Bool = true, threads: Int? = nil,
+                                       sharing: WeightSharing? = nil) throws(MNConvertError) -> (runner: ModelRunner, preprocessing: Preprocessing?) {
         let graph = try ModelLoader.load(path, options: selection, strict: strict).canonicalGraph
         let preprocessing = ImageInput.knownPreprocessing(of: graph)
-        do { return (try ModelRunner(graph: consume graph, threads: threads), preprocessing) } catch { throw .input(path: path, message: error.description) }
+        do { return (try ModelRunner(graph: consume graph, threads: threads, sharing: sharing), preprocessing) } catch { throw .input(path: path, message: error.description) }
     }
 
     static func run(_ runner: ModelRunner, on input: Tensor, layout: TensorLayout?, modelPath: String, inputPath: String) throws(MNConvertError) -> Tensor {

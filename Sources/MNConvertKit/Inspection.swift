@@ -1,3 +1,4 @@
+import InferenceCore
 import MobileNetIR
 import MobileNetV1
 import Verification
@@ -24,9 +25,10 @@ public enum Inspection {
         let layers = modelA.allLayers.compactMap { layer in
             modelB.layer(layer.name).map { (name: layer.name, reference: layer.output, candidate: $0.output) }
         }
+        let sharing = WeightSharing()
         do {
-            return try Comparison.comparePerLayer(reference: try ModelRunner(graph: a, threads: threads),
-                                                    candidate: try ModelRunner(graph: b, threads: threads), layers: layers,
+            return try Comparison.comparePerLayer(reference: try ModelRunner(graph: a, threads: threads, sharing: sharing),
+                                                  candidate: try ModelRunner(graph: b, threads: threads, sharing: sharing), layers: layers,
                                                   referenceName: reference, candidateName: candidate,
                                                   samples: samples, seed: seed, tolerance: tolerance)
         } catch {

@@ -13,9 +13,10 @@ public struct ModelRunner {
     public var graph: Graph { engine.graph }
 
     /// Pass a graph nothing else holds, and its weights are in memory once (see `Engine.init`).
-    /// `threads`: how many the kernels may use (default: all cores).
-    public init(graph: consuming Graph, threads: Int? = nil) throws(InferenceError) {
-        engine = try Engine(graph: graph, threads: threads)
+    /// `threads`: how many the kernels may use (default: all cores). Runners given the same
+    /// `sharing` pack equal weights once.
+    public init(graph: consuming Graph, threads: Int? = nil, sharing: WeightSharing? = nil) throws(InferenceError) {
+        engine = try Engine(graph: graph, threads: threads, sharing: sharing)
     }
 
     /// The layout callers feed when they say nothing.

@@ -289,6 +289,76 @@ final class FastKernelTests: XCTestCase {
         }
     }
 
+    /// Unfolded batch norms and affines (how Keras and TensorFlow graphs arrive, and what
+    /// verification runs as the reference) run channels-last between the convolutions and give
+    /// the reference kernels' values to the bit: channel counts off the vector width, batch 2.
+    func testBatchNormAndAffineMatchTheReferenceExactly() throws {
+        for channels in [8, 13, 32] {
+            let nodes = [
+                Node(name: "conv", op: .conv2d(Conv2D()), inputs: ["x", "w"], outputs: ["a"]),
+                Node(name: "bn", op: .batchNorm(epsilon: 1e-3), inputs: ["a", "gamma", "beta", "mean", "variance"], outputs: ["b"]),
+                Node(name: "relu", op: .activation(.relu6), inputs: ["b"], outputs: ["c"]),
+                Node(name: "dw", op: .conv2d(Conv2D(padding: .sameUpper, groups: channels)), inputs: ["c", "k"], outputs: ["d"]),
+                Node(name: "affine", op: .affine, inputs: ["d", "scale", "shift"], outputs: ["y"]),
+            ]
+            var variance = random([channels])
+            variance.data = variance.data.map { abs($0) }
+            let constants = ["w": random([channels, 5, 1, 1]), "gamma": random([channels]), "beta": random([channels]),
+                             "mean": random([channels]), "variance": variance, "k": random([channels, 1, 3, 3]),
+                             "scale": random([channels]), "shift": random([channels])]
+            let graph = Graph(inputs: [GraphInput(name: "x", shape: [nil, 5, 9, 7], layout: .nchw)], outputs: ["y"], nodes: nodes,
+                              constants: constants, metadata: Metadata(sourceFormat: "test", producer: "", sourceInputLayout: .nchw))
+            let x = random([2, 5, 9, 7])
+            // The convolutions' own outputs are fed to both, so only the per-channel kernels differ.
+            let reference = try Engine(graph: graph, kernels: .reference).run(["x": x], capture: ["a", "d"])
+            let fast = try Engine(graph: graph, kernels: .fast, threads: 2).run(["x": x], capture: ["a", "b", "d"])
+            for (name, input) in [("b", "a"), ("y", "d")] {
+                let node = nodes.first { $0.outputs == [name] }!
+                let single = Graph(inputs: [GraphInput(name: input, shape: [nil, channels, 9, 7], layout: .nchw)], outputs: [name],
+                                   nodes: [node], constants: constants,
+                                   metadata: Metadata(sourceFormat: "test", producer: "", sourceInputLayout: .nchw))
+                let expected = try Engine(graph: single, kernels: .reference).run([input: fast[input]!])[name]!
+                let differing = zip(fast[name]!.data, expected.data).filter { $0.bitPattern != $1.bitPattern }.count
+                XCTAssertEqual(differing, 0, "\(node.name), \(channels) channels: values that are not the reference kernel's, bit for bit")
+            }
+            assertClose(fast["y"]!, reference["y"]!, tolerance: 1e-5, "chain output, \(channels) channels")
+        }
+    }
+
+    /// Engines that share packed weights pack each equal set once (same kernel, shape and bits:
+    /// a changed value, a `-0.0` for a `0.0`, or a changed bias is packed again) and compute what
+    /// engines packing their own compute.
+    func testEnginesSharingWeightsPackEqualWeightsOnce() throws {
+        let nodes = [
+            Node(name: "stem", op: .conv2d(Conv2D(stride: [2, 2], padding: .sameUpper, activation: .relu6)), inputs: ["x", "w0", "b0"], outputs: ["a"]),
+            Node(name: "dw", op: .conv2d(Conv2D(padding: .sameUpper, groups: 16, activation: .relu6)), inputs: ["a", "w1", "b1"], outputs: ["b"]),
+            Node(name: "pw", op: .conv2d(Conv2D(activation: .relu6)), inputs: ["b", "w2", "b2"], outputs: ["c"]),
+            Node(name: "gap", op: .globalAveragePool, inputs: ["c"], outputs: ["d"]),
+            Node(name: "flat", op: .flatten(axis: 1), inputs: ["d"], outputs: ["e"]),
+            Node(name: "fc", op: .dense, inputs: ["e", "w3", "b3"], outputs: ["y"]),
+        ]
+        var w2 = random([24, 16, 1, 1])
+        w2.data[5] = 0
+        let constants = ["w0": random([16, 3, 3, 3]), "b0": random([16]), "w1": random([16, 1, 3, 3]), "b1": random([16]),
+                         "w2": w2, "b2": random([24]), "w3": random([10, 24]), "b3": random([10])]
+        func graph(_ constants: [String: Tensor]) -> Graph {
+            Graph(inputs: [GraphInput(name: "x", shape: [nil, 3, 15, 15], layout: .nchw)], outputs: ["y"], nodes: nodes,
+                  constants: constants, metadata: Metadata(sourceFormat: "test", producer: "", sourceInputLayout: .nchw))
+        }
+        var negativeZero = constants, otherBias = constants, otherWeight = constants
+        negativeZero["w2"]!.data[5] = -0.0
+        otherBias["b3"]!.data[9] += 1
+        otherWeight["w0"]!.data[100] += 0.5
+        let x = random([2, 3, 15, 15])
+        let sharing = WeightSharing()
+        for (variant, packed) in [(constants, 4), (constants, 4), (negativeZero, 5), (otherBias, 6), (otherWeight, 7)] {
+            let shared = try Engine(graph: graph(variant), threads: 2, sharing: sharing).run(["x": x])["y"]!
+            let own = try Engine(graph: graph(variant), threads: 2).run(["x": x])["y"]!
+            XCTAssertEqual(shared.data, own.data)
+            XCTAssertEqual(sharing.packedCount, packed)
+        }
+    }
+
     /// A graph fed channels-last, as tf2onnx writes them: `Transpose [0, 3, 1, 2]` into a
     /// convolution, `Transpose [0, 2, 3, 1]` back out of the next one, each transpose captured
     /// (read channels-first) and not; other permutations and a single channel run as they are.

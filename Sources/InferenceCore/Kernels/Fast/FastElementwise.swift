@@ -87,6 +87,66 @@ struct FastChannelBinary: PreparedKernel {
     }
 }
 
+/// Per-channel `(x - mean[c]) * factor[c] + shift[c]` on a channels-last activation: an unfolded
+/// `batchNorm` (`factor = scale / sqrt(variance + epsilon)`, formed in double as the reference
+/// kernel forms it) or an `affine` (`mean` 0, and `x - 0` is `x`). Each value goes through the
+/// same operations in the same order as in the reference kernels, so the results are theirs
+/// bit for bit; without it an imported graph's batch norms ran channels-first, two layout
+/// conversions each.
+struct FastChannelAffine: PreparedKernel {
+    let channels: Int
+    let mean, factor, shift: [Float]
+    var inputOrder: ActivationOrder { .channelsLast }
+
+    /// The kernel for a `batchNorm` or `affine` node whose per-channel operands are constants
+    /// of one value per channel of a rank-4 output.
+    static func make(_ node: Node, output: [Int], constants: [String: Tensor]) -> FastChannelAffine? {
+        guard output.count == 4 else { return nil }
+        let channels = output[1]
+        let operands = node.inputs.dropFirst().map { constants[$0] }
+        guard operands.allSatisfy({ $0?.count == channels }) else { return nil }
+        let values = operands.map { $0!.data }
+        switch node.op {
+        case .batchNorm(let epsilon) where values.count == 4:
+            let (scale, bias, mean, variance) = (values[0], values[1], values[2], values[3])
+            let factor = (0..<channels).map { c in Float(Double(scale[c]) / (Double(variance[c]) + Double(epsilon)).squareRoot()) }
+            return FastChannelAffine(channels: channels, mean: mean, factor: factor, shift: bias)
+        case .affine where values.count == 2:
+            return FastChannelAffine(channels: channels, mean: Array(repeating: 0, count: channels), factor: values[0], shift: values[1])
+        default:
+            return nil
+        }
+    }
+
+    func run(_ inputs: [UnsafeBufferPointer<Float>], _ output: UnsafeMutableBufferPointer<Float>) {
+        let x = inputs[0].baseAddress!, y = output.baseAddress!
+        let positions = output.count / channels
+        mean.withUnsafeBufferPointer { m in
+            factor.withUnsafeBufferPointer { f in
+                shift.withUnsafeBufferPointer { b in
+                    let (m, f, b) = (m.baseAddress!, f.baseAddress!, b.baseAddress!)
+                    for p in 0..<positions {
+                        let row = p &* channels
+                        var c = 0
+                        while c &+ 8 <= channels {
+                            let v = UnsafeRawPointer(x + (row &+ c)).loadUnaligned(as: SIMD8<Float>.self)
+                            let mc = UnsafeRawPointer(m + c).loadUnaligned(as: SIMD8<Float>.self)
+                            let fc = UnsafeRawPointer(f + c).loadUnaligned(as: SIMD8<Float>.self)
+                            let bc = UnsafeRawPointer(b + c).loadUnaligned(as: SIMD8<Float>.self)
+                            UnsafeMutableRawPointer(y + (row &+ c)).storeBytes(of: (v - mc) * fc + bc, as: SIMD8<Float>.self)
+                            c &+= 8
+                        }
+                        while c < channels {
+                            y[row &+ c] = (x[row &+ c] - m[c]) * f[c] + b[c]
+                            c &+= 1
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// Constant padding of height and width, channels-last: rows of the output are the input's rows
 /// with `left` and `right` positions of the pad value around them, and whole rows of it above
 /// and below.

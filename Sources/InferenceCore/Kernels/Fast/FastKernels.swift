@@ -11,7 +11,8 @@ enum PreparedWeights: @unchecked Sendable {
 
     /// The node's weights packed for its fast kernel, or nil when the node runs on the
     /// reference kernels (no fast kernel for its op, or weights that are not constants).
-    static func prepare(_ node: Node, constants: [String: Tensor]) -> PreparedWeights? {
+    /// Weights `sharing` holds already are taken from there, and those packed here left there.
+    static func prepare(_ node: Node, constants: [String: Tensor], sharing: WeightSharing? = nil) -> PreparedWeights? {
         let isDense = node.op == .dense
         guard node.inputs.count > 1, let weight = constants[node.inputs[1]] else { return nil }
         var bias: Tensor?
@@ -19,19 +20,22 @@ enum PreparedWeights: @unchecked Sendable {
             guard let b = constants[node.inputs[2]] else { return nil }
             bias = b
         }
+        func packed(_ kind: Int, _ pack: () -> PreparedWeights) -> PreparedWeights {
+            sharing?.prepared(kind: kind, weight: weight, bias: bias, pack: pack) ?? pack()
+        }
         if isDense {
-            return weight.rank == 2 ? .dense(GEMMWeights(weight: weight, bias: bias)) : nil
+            return weight.rank == 2 ? packed(0) { .dense(GEMMWeights(weight: weight, bias: bias)) } : nil
         }
         guard case .conv2d(let conv) = node.op, weight.rank == 4 else { return nil }
         if FastDepthwiseConv.handles(conv, weight: weight.shape) {
-            return .depthwise(DepthwiseWeights(weight: weight, bias: bias))
+            return packed(1) { .depthwise(DepthwiseWeights(weight: weight, bias: bias)) }
         }
         guard conv.groups == 1 else { return nil }
         // A 1x1 stride-1 convolution pads nothing whatever the input size, unless told to.
         let pointwise = weight.shape[2] == 1 && weight.shape[3] == 1 && conv.stride == [1, 1]
             && conv.padding.resolved(inputSize: [1, 1], kernel: [1, 1], stride: [1, 1], dilation: [1, 1]) == [0, 0, 0, 0]
-        if pointwise { return .pointwise(GEMMWeights(weight: weight, bias: bias)) }
-        return .direct(GEMMWeights(weight: weight, bias: bias), kernel: [weight.shape[2], weight.shape[3]])
+        if pointwise { return packed(2) { .pointwise(GEMMWeights(weight: weight, bias: bias)) } }
+        return packed(3) { .direct(GEMMWeights(weight: weight, bias: bias), kernel: [weight.shape[2], weight.shape[3]]) }
     }
 
     /// The node's fast kernel for these shapes (`input` is the first operand's).
