@@ -75,19 +75,81 @@ public enum Benchmark {
 }
 
 extension Benchmark {
-    /// Each node's median time, with its mult-adds; a depthwise layer that the core runs fused
-    /// with the pointwise layer after it shares one line with it (`dw + pw`, op `conv2d+conv2d`).
-    public static func perLayer(_ path: String, threads: Int, runs: Int, options: ImportOptions = .init()) throws(MNConvertError) -> [(node: String, op: String, ms: Double, multAdds: Int)] {
+    /// `bench --per-layer`: where an inference's time goes, node by node, against each node's
+    /// floor (its mult-adds at the machine's measured FMA peak).
+    public struct LayerReport: Sendable, Encodable {
+        public struct Layer: Sendable, Encodable {
+            /// The node's name; a depthwise layer the core runs fused with the pointwise layer
+            /// after it shares one line with it (`dw + pw`, op `conv2d+conv2d`).
+            public var node: String
+            public var op: String
+            /// Median wall time over the runs.
+            public var ms: Double
+            public var multAdds: Int
+            public var floorMs: Double
+            public var gflops: Double
+            public var percentOfPeak: Double
+
+            enum CodingKeys: String, CodingKey {
+                case node, op, ms, multAdds = "mult_adds", floorMs = "floor_ms", gflops, percentOfPeak = "percent_of_peak"
+            }
+        }
+
+        public var layers: [Layer]
+        public var runs: Int
+        public var threads: Int
+        public var peakGflops: Double
+        public var totalMs: Double
+        public var floorMs: Double
+
+        enum CodingKeys: String, CodingKey {
+            case layers, runs, threads, peakGflops = "peak_gflops", totalMs = "total_ms", floorMs = "floor_ms"
+        }
+
+        init(lines: [(node: String, op: String, ms: Double, multAdds: Int)], runs: Int, threads: Int, peak: Double) {
+            func floor(_ multAdds: Int) -> Double { 2 * Double(multAdds) / (peak * 1e9) * 1e3 }
+            layers = lines.map { line in
+                let gflops = line.ms > 0 ? 2 * Double(line.multAdds) / (line.ms / 1e3) / 1e9 : 0
+                return Layer(node: line.node, op: line.op, ms: line.ms, multAdds: line.multAdds, floorMs: floor(line.multAdds),
+                             gflops: gflops, percentOfPeak: 100 * gflops / peak)
+            }
+            self.runs = runs
+            self.threads = threads
+            peakGflops = peak
+            totalMs = lines.reduce(0) { $0 + $1.ms }
+            floorMs = floor(lines.reduce(0) { $0 + $1.multAdds })
+        }
+
+        /// The report as `bench --per-layer --json` prints it.
+        public func json() -> String { JSONText.report(self) }
+
+        /// The report as `bench --per-layer` prints it: one line per node (the name's last 49
+        /// characters), then the totals.
+        public func text() -> String {
+            var lines = ["node                                              op                ms  floor ms   GFLOP/s  % of peak"]
+            for l in layers {
+                lines.append(String(format: "%@ %@ %8.3f %9.3f %9.1f %9.0f%%", String(l.node.suffix(49)).padding(toLength: 49, withPad: " ", startingAt: 0),
+                                    l.op.padding(toLength: 14, withPad: " ", startingAt: 0), l.ms, l.floorMs, l.gflops, l.percentOfPeak))
+            }
+            lines.append(String(format: "total %.3f ms, floor %.3f ms at the measured %.1f GFLOP/s peak, median of %d runs on %d thread%@",
+                                totalMs, floorMs, peakGflops, runs, threads, threads == 1 ? "" : "s"))
+            return lines.joined(separator: "\n")
+        }
+    }
+
+    /// Each node's median time over `runs` runs (after one untimed run), with its mult-adds and floor.
+    public static func perLayer(_ path: String, threads: Int, runs: Int, options: ImportOptions = .init()) throws(MNConvertError) -> LayerReport {
         let graph = try ModelLoader.load(path, options: options).canonicalGraph
         let feed = try runnerInputs(graph, path: path)
         do {
             let engine = try Engine(graph: graph, threads: threads)
             let shapes = try engine.shapes(for: feed.mapValues(\.shape))
-            return try engine.profile(feed, runs: runs).map { line in
+            let lines = try engine.profile(feed, runs: runs).map { line in
                 let nodes = line.nodes.map { graph.nodes[$0] }
-                return (nodes.map(\.name).joined(separator: " + "), nodes.map(\.op.name).joined(separator: "+"), line.ms,
-                        nodes.reduce(0) { $0 + Self.multAdds(of: $1, in: graph, shapes: shapes) })
+                return (node: nodes.map(\.name).joined(separator: " + "), op: nodes.map(\.op.name).joined(separator: "+"), ms: line.ms,
+                        multAdds: nodes.reduce(0) { $0 + Self.multAdds(of: $1, in: graph, shapes: shapes) })
             }
+            return LayerReport(lines: lines, runs: runs, threads: engine.threads, peak: peak(threads: engine.threads))
         } catch { throw .input(path: path, message: error.description) }
     }
 }

@@ -456,20 +456,9 @@ struct Bench: ParsableCommand {
     func run() throws {
         let threads = Benchmark.threads(core.threads)
         if perLayer {
-            do {
-                let layers = try Benchmark.perLayer(model, threads: threads, runs: runs, options: nodes.selection)
-                let peak = Benchmark.peak(threads: threads)
-                // A layer's floor: its mult-adds at the measured FMA peak.
-                func floor(_ multAdds: Int) -> Double { 2 * Double(multAdds) / (peak * 1e9) * 1e3 }
-                printOut("node                                              op                ms  floor ms   GFLOP/s  % of peak")
-                for l in layers {
-                    let gflops = l.ms > 0 ? 2 * Double(l.multAdds) / (l.ms / 1e3) / 1e9 : 0
-                    printOut(String(format: "%@ %@ %8.3f %9.3f %9.1f %9.0f%%", String(l.node.suffix(49)).padding(toLength: 49, withPad: " ", startingAt: 0),
-                                    l.op.padding(toLength: 14, withPad: " ", startingAt: 0), l.ms, floor(l.multAdds), gflops, 100 * gflops / peak))
-                }
-                printOut(String(format: "total %.3f ms, floor %.3f ms at the measured %.1f GFLOP/s peak", layers.reduce(0) { $0 + $1.ms },
-                                floor(layers.reduce(0) { $0 + $1.multAdds }), peak))
-            } catch { fail(error) }
+            let report: Benchmark.LayerReport
+            do { report = try Benchmark.perLayer(model, threads: threads, runs: runs, options: nodes.selection) } catch { fail(error) }
+            printOut(json ? report.json() : report.text())
             return
         }
         let result: Benchmark.Result

@@ -571,6 +571,17 @@ final class CLITests: XCTestCase {
         let bench = try mnconvert("bench", model, "--threads", "1", "--runs", "2", "--warmup", "0", "--json")
         let result = try JSONSerialization.jsonObject(with: Data(bench.stdout.utf8)) as? [String: Any]
         XCTAssertEqual(result?["threads"] as? Int, 1)
+        // Per layer too, in JSON when asked: every node once, the large depthwise layers on the
+        // line of the pointwise layer they run fused with, and the lines adding up to the total.
+        let layers = try mnconvert("bench", model, "--threads", "1", "--runs", "2", "--per-layer", "--json")
+        XCTAssertEqual(layers.status, 0, layers.stderr)
+        let report = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(layers.stdout.utf8)) as? [String: Any], layers.stdout)
+        let lines = try XCTUnwrap(report["layers"] as? [[String: Any]])
+        XCTAssertEqual(report["threads"] as? Int, 1)
+        XCTAssertEqual(lines.compactMap { $0["op"] as? String }.filter { $0 == "conv2d+conv2d" }.count, 3, "dw_1 (64x64), dw_2 and dw_3 (32x32): the depthwise outputs of 28 x 28 or more")
+        let total = lines.compactMap { $0["ms"] as? Double }.reduce(0, +)
+        XCTAssertEqual(total, try XCTUnwrap(report["total_ms"] as? Double), accuracy: 1e-6 * max(total, 1))
+        XCTAssertEqual(lines.compactMap { $0["mult_adds"] as? Int }.reduce(0, +), result?["mult_adds"] as? Int)
 
         // The same input through `run` on one and on two threads.
         let input = out("x.npy")
