@@ -101,7 +101,8 @@ final class ExecutionPlan {
                 outputOrder = kernel.outputOrder
             } else {
                 let fast = kernels == .fast
-                    ? Self.fastElementwiseKernel(for: node, shapes: operandShapes, output: shapes[node.output]!, constants: graph.constants)
+                    ? Self.fastElementwiseKernel(for: node, shapes: operandShapes, output: shapes[node.output]!, constants: graph.constants,
+                                                 threads: threads)
                     : nil
                 if let fast { kernel = fast } else { kernel = try Self.referenceKernel(for: node, shapes: operandShapes, output: shapes[node.output]!) }
                 var order = kernel.inputOrder
@@ -134,8 +135,10 @@ final class ExecutionPlan {
         self.slotSizes = sizes
         self.slotOffsets = offsets
         let total = zip(offsets, sizes).filter { $0.0 >= 0 }.map { $0 + $1 }.max() ?? 0
-        self.arena = .allocateAligned(capacity: max(total, 1))
-        arena.initialize(repeating: 0)
+        guard let arena = UnsafeMutableBufferPointer<Float>.allocateZeroedPages(capacity: max(total, 1)) else {
+            throw .tooLarge(elements: total)
+        }
+        self.arena = arena
         self.inputSlots = inputSlots
         self.returnable = returnable
         for (slot, tensor) in constantSlots {
@@ -143,7 +146,7 @@ final class ExecutionPlan {
         }
     }
 
-    deinit { arena.deallocate() }
+    deinit { arena.deallocatePages() }
 
     /// `steps` with each fast depthwise step that `FastDepthwisePointwise.worthFusing` and the
     /// fast pointwise step right after it, when that step alone reads its output and the value
@@ -280,13 +283,14 @@ final class ExecutionPlan {
 
     /// The fast kernel for an element-wise node, pooling, padding, a layout transpose or softmax when one fits its
     /// shapes; these have no weights to pack, so each plan makes them.
-    static func fastElementwiseKernel(for node: Node, shapes: [[Int]], output: [Int], constants: [String: Tensor]) -> (any PreparedKernel)? {
+    static func fastElementwiseKernel(for node: Node, shapes: [[Int]], output: [Int], constants: [String: Tensor],
+                                      threads: Int) -> (any PreparedKernel)? {
         switch node.op {
         case .globalAveragePool where shapes[0].count == 4: return FastGlobalAveragePool(input: shapes[0])
-        case .activation(let activation): return FastActivation(activation: activation)
-        case .binary(let op): return FastChannelBinary.make(op: op, node: node, shapes: shapes, output: output, constants: constants)
-        case .batchNorm, .affine: return FastChannelAffine.make(node, output: output, constants: constants)
-        case .pad(let pads, let value): return FastPad(input: shapes[0], pads: pads, value: value)
+        case .activation(let activation): return FastActivation(activation: activation, threads: threads)
+        case .binary(let op): return FastChannelBinary.make(op: op, node: node, shapes: shapes, output: output, constants: constants, threads: threads)
+        case .batchNorm, .affine: return FastChannelAffine.make(node, output: output, constants: constants, threads: threads)
+        case .pad(let pads, let value): return FastPad(input: shapes[0], pads: pads, value: value, threads: threads)
         case .transpose(let perm) where shapes[0].count == 4: return OrderTranspose(perm: perm)
         case .softmax(let axis, let coerced):
             let x = shapes[0], axis = axis < 0 ? axis + x.count : axis

@@ -259,8 +259,13 @@ final class FastKernelTests: XCTestCase {
 
     /// An unfolded graph as importers see one: convolutions followed by per-channel `Mul` and
     /// `Add`, `Clip`, an explicit `Pad`, constants on either side of `Sub` and `Div`, and a
-    /// single-value constant; the element-wise kernels run channels-last between the convolutions.
+    /// single-value constant; the element-wise kernels run channels-last between the convolutions,
+    /// on one thread at 11 x 9 and split across two at 75 x 61.
     func testUnfoldedElementwiseChain() throws {
+        for (h, w) in [(11, 9), (75, 61)] { try unfoldedElementwiseChain(h: h, w: w) }
+    }
+
+    func unfoldedElementwiseChain(h: Int, w: Int) throws {
         let nodes = [
             Node(name: "conv", op: .conv2d(Conv2D()), inputs: ["x", "w"], outputs: ["a"]),
             Node(name: "mul", op: .binary(.mul), inputs: ["a", "scale"], outputs: ["b"]),
@@ -276,24 +281,25 @@ final class FastKernelTests: XCTestCase {
         divisor.data = divisor.data.map { $0 < 0 ? $0 - 0.5 : $0 + 0.5 }
         let constants = ["w": random([12, 5, 1, 1]), "scale": random([1, 12, 1, 1]), "shift": random([12, 1, 1]),
                          "k": random([12, 1, 3, 3]), "offset": random([1, 12, 1, 1]), "divisor": divisor, "half": Tensor(shape: [], data: [0.5])]
-        let graph = Graph(inputs: [GraphInput(name: "x", shape: [nil, 5, 11, 9], layout: .nchw)], outputs: ["y"], nodes: nodes,
+        let graph = Graph(inputs: [GraphInput(name: "x", shape: [nil, 5, h, w], layout: .nchw)], outputs: ["y"], nodes: nodes,
                           constants: constants, metadata: Metadata(sourceFormat: "test", producer: "", sourceInputLayout: .nchw))
         for batch in [1, 2] {
-            let x = random([batch, 5, 11, 9])
+            let x = random([batch, 5, h, w])
             let capture = ["b", "c", "e", "g"]
             let expected = try Engine(graph: graph, kernels: .reference).run(["x": x], capture: capture)
             let got = try Engine(graph: graph, kernels: .fast, threads: 2).run(["x": x], capture: capture)
             for name in ["y"] + capture {
-                assertClose(got[name]!, expected[name]!, tolerance: 1e-5, "unfolded chain value \(name), batch \(batch)")
+                assertClose(got[name]!, expected[name]!, tolerance: 1e-5, "unfolded chain value \(name), \(h)x\(w), batch \(batch)")
             }
         }
     }
 
     /// Unfolded batch norms and affines (how Keras and TensorFlow graphs arrive, and what
     /// verification runs as the reference) run channels-last between the convolutions and give
-    /// the reference kernels' values to the bit: channel counts off the vector width, batch 2.
+    /// the reference kernels' values to the bit: channel counts off the vector width, batch 2, and
+    /// 32 x 40 x 40 values an image, split across two threads.
     func testBatchNormAndAffineMatchTheReferenceExactly() throws {
-        for channels in [8, 13, 32] {
+        for (channels, h, w) in [(8, 9, 7), (13, 9, 7), (32, 9, 7), (32, 40, 40)] {
             let nodes = [
                 Node(name: "conv", op: .conv2d(Conv2D()), inputs: ["x", "w"], outputs: ["a"]),
                 Node(name: "bn", op: .batchNorm(epsilon: 1e-3), inputs: ["a", "gamma", "beta", "mean", "variance"], outputs: ["b"]),
@@ -306,15 +312,15 @@ final class FastKernelTests: XCTestCase {
             let constants = ["w": random([channels, 5, 1, 1]), "gamma": random([channels]), "beta": random([channels]),
                              "mean": random([channels]), "variance": variance, "k": random([channels, 1, 3, 3]),
                              "scale": random([channels]), "shift": random([channels])]
-            let graph = Graph(inputs: [GraphInput(name: "x", shape: [nil, 5, 9, 7], layout: .nchw)], outputs: ["y"], nodes: nodes,
+            let graph = Graph(inputs: [GraphInput(name: "x", shape: [nil, 5, h, w], layout: .nchw)], outputs: ["y"], nodes: nodes,
                               constants: constants, metadata: Metadata(sourceFormat: "test", producer: "", sourceInputLayout: .nchw))
-            let x = random([2, 5, 9, 7])
+            let x = random([2, 5, h, w])
             // The convolutions' own outputs are fed to both, so only the per-channel kernels differ.
             let reference = try Engine(graph: graph, kernels: .reference).run(["x": x], capture: ["a", "d"])
             let fast = try Engine(graph: graph, kernels: .fast, threads: 2).run(["x": x], capture: ["a", "b", "d"])
             for (name, input) in [("b", "a"), ("y", "d")] {
                 let node = nodes.first { $0.outputs == [name] }!
-                let single = Graph(inputs: [GraphInput(name: input, shape: [nil, channels, 9, 7], layout: .nchw)], outputs: [name],
+                let single = Graph(inputs: [GraphInput(name: input, shape: [nil, channels, h, w], layout: .nchw)], outputs: [name],
                                    nodes: [node], constants: constants,
                                    metadata: Metadata(sourceFormat: "test", producer: "", sourceInputLayout: .nchw))
                 let expected = try Engine(graph: single, kernels: .reference).run([input: fast[input]!])[name]!

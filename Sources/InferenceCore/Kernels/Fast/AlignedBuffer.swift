@@ -32,4 +32,26 @@ extension UnsafeMutableBufferPointer where Element == Float {
         let raw = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
         return Self(start: raw.bindMemory(to: Float.self, capacity: count), count: capacity)
     }
+
+    /// `capacity` zeros on pages of their own, mapped before they are returned: the kernel zeroes
+    /// and maps every page in one call instead of taking a fault on each first touch. A plan's
+    /// arena uses it: 1.0-224's 7.5 MB arena took 4.5 ms to fault in page by page, 2.6 ms so,
+    /// on the path of every first run (and of both of verification's graphs). Nil when the
+    /// memory is not there. Free with `deallocatePages()`.
+    static func allocateZeroedPages(capacity: Int) -> Self? {
+        let count = Swift.max(capacity, 1)
+        let bytes = count * MemoryLayout<Float>.stride
+        #if os(Linux)
+        let flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE
+        #else
+        let flags = MAP_PRIVATE | MAP_ANON
+        #endif
+        guard let block = mmap(nil, bytes, PROT_READ | PROT_WRITE, flags, -1, 0), block != MAP_FAILED else { return nil }
+        return Self(start: block.bindMemory(to: Float.self, capacity: count), count: count)
+    }
+
+    /// Frees a buffer from `allocateZeroedPages`.
+    func deallocatePages() {
+        munmap(baseAddress, count * MemoryLayout<Float>.stride)
+    }
 }
