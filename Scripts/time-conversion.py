@@ -3,10 +3,12 @@
 
 Runs `mnconvert MODEL OUT --no-verify` and `mnconvert MODEL OUT [VERIFY ARGS]` alternately,
 `--runs` times each, and prints the wall time of each (min and median, from starting the process
-to its exit) and their ratio: what verification costs on top of the conversion itself.
+to its exit) and their ratio: what verification costs on top of the conversion itself. Given
+`--binary` more than once (two builds, say), every binary's two commands take turns in each round,
+so all of them meet the same stretches of a noisy machine.
 
     python3 Scripts/time-conversion.py .bench-models/mobilenet_v1_1.0_224.onnx [--runs 15] \
-        [--output out.mnw] [--binary .build/release/mnconvert] [-- --samples 4]
+        [--output out.mnw] [--binary .build/release/mnconvert ...] [-- --samples 4]
 """
 import argparse
 import os
@@ -31,29 +33,34 @@ def main():
     parser.add_argument("model")
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--output", help="the file to write (default: a .mnw in a temporary folder)")
-    parser.add_argument("--binary", default=".build/release/mnconvert")
+    parser.add_argument("--binary", action="append", help="mnconvert to time (default .build/release/mnconvert); repeatable")
     parser.add_argument("verify_args", nargs="*", help="after --: options for the verified run")
     args = parser.parse_args()
+    binaries = args.binary or [".build/release/mnconvert"]
 
     with tempfile.TemporaryDirectory() as folder:
         output = args.output or os.path.join(folder, "out.mnw")
-        plain = [args.binary, args.model, output, "--no-verify"]
-        verified = [args.binary, args.model, output] + args.verify_args
-        run(plain)  # the first run pays for reading the files into the page cache
-        times = {"plain": [], "verified": []}
+        commands = {}
+        for binary in binaries:
+            commands[(binary, "no-verify")] = [binary, args.model, output, "--no-verify"]
+            commands[(binary, "verified")] = [binary, args.model, output] + args.verify_args
+        for command in commands.values():
+            run(command)  # the first run pays for reading the files into the page cache
+        times = {key: [] for key in commands}
         for _ in range(args.runs):
-            times["plain"].append(run(plain))
-            times["verified"].append(run(verified))
+            for key, command in commands.items():
+                times[key].append(run(command))
 
-    def line(name, command, values):
-        print(f"{name:9} min {min(values) * 1000:6.1f} ms  median {statistics.median(values) * 1000:6.1f} ms  "
-              f"({' '.join(command[1:])})")
-
-    line("no-verify", plain, times["plain"])
-    line("verified", verified, times["verified"])
-    print(f"ratio     min {min(times['verified']) / min(times['plain']):.2f}x  "
-          f"median {statistics.median(times['verified']) / statistics.median(times['plain']):.2f}x  "
-          f"over {args.runs} alternating runs of each")
+    for binary in binaries:
+        plain, verified = times[(binary, "no-verify")], times[(binary, "verified")]
+        if len(binaries) > 1:
+            print(binary)
+        for name, values in (("no-verify", plain), ("verified", verified)):
+            print(f"{name:9} min {min(values) * 1000:6.1f} ms  median {statistics.median(values) * 1000:6.1f} ms  "
+                  f"({' '.join(commands[(binary, name)][1:])})")
+        print(f"ratio     min {min(verified) / min(plain):.2f}x  "
+              f"median {statistics.median(verified) / statistics.median(plain):.2f}x  "
+              f"over {args.runs} alternating runs of each")
 
 
 if __name__ == "__main__":

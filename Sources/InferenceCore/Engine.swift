@@ -74,6 +74,12 @@ public final class Engine {
         self.graph = graph
     }
 
+    /// Lets the kernels' worker threads sleep now instead of spinning for the few milliseconds
+    /// they wait for a next layer: call it when no inference follows soon, so that what comes
+    /// next has every core (verification calls it when done; a conversion then writes and
+    /// checksums its file). Any engine's next run wakes them.
+    public static func parkThreads() { WorkerPool.shared.park() }
+
     /// The threads an engine asked for `requested` uses: all cores by default, and never more.
     public static func threadCount(_ requested: Int?) -> Int {
         let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)

@@ -21,6 +21,8 @@ public enum Comparison {
         // One sample at a time: the same work as one batch, in a quarter of the memory, which
         // keeps a 224 x 224 model's activations in cache.
         var expected: [[Tensor]] = [], got: [[Tensor]] = []
+        // The caller's next step (a conversion's checksums and write) gets both cores at once.
+        defer { Engine.parkThreads() }
         for sample in 0..<samples {
             let single = inputs.map { $0.sample(sample, of: samples) }
             expected.append(try reference.run(single, layout: layout).outputs)

@@ -47,6 +47,16 @@ final class WorkerPoolTests: XCTestCase {
         }
     }
 
+    /// Parked workers sleep at once and still wake for the next job, parked between jobs or
+    /// while nothing runs, many times over.
+    func testJobsAfterParking() {
+        for round in 0..<500 {
+            Engine.parkThreads()
+            guard Self.runCounting(64, threads: 2) == Array(repeating: 1, count: 64) else { return XCTFail("round \(round)") }
+            if round % 100 == 0 { usleep(1_000) }
+        }
+    }
+
     func testTwoCallersAtOnce() {
         let failures = Mutex<[String]>([])
         DispatchQueue.concurrentPerform(iterations: 2) { caller in
