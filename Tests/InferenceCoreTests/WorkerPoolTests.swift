@@ -57,6 +57,27 @@ final class WorkerPoolTests: XCTestCase {
         }
     }
 
+    /// Workers started for a job take part in that job: five tasks that each wait until all five
+    /// have started finish only on five threads at once. (A worker that came up after the job was
+    /// published used to take it for one it had seen, and left the job to the threads before it.)
+    /// Five threads, more than any other test asks for, so that this job starts new workers.
+    func testNewWorkersJoinTheJobThatStartedThem() {
+        let arrived = Atomic<Int>(0)
+        let timedOut = Atomic<Int>(0)
+        parallelFor(5, threads: 5) { _ in
+            arrived.add(1, ordering: .sequentiallyConsistent)
+            let deadline = DispatchTime.now().uptimeNanoseconds + 5_000_000_000
+            while arrived.load(ordering: .sequentiallyConsistent) < 5 {
+                if DispatchTime.now().uptimeNanoseconds > deadline {
+                    timedOut.add(1, ordering: .relaxed)
+                    return
+                }
+                usleep(100)
+            }
+        }
+        XCTAssertEqual(timedOut.load(ordering: .relaxed), 0, "the tasks never all ran at once: a new worker missed its first job")
+    }
+
     func testTwoCallersAtOnce() {
         let failures = Mutex<[String]>([])
         DispatchQueue.concurrentPerform(iterations: 2) { caller in
