@@ -103,7 +103,7 @@ struct TFGraphBuilder {
         if !requested.isEmpty {
             return try requested.map { (name) throws(TensorFlowImportError) in
                 let node = name.split(separator: ":").first.map(String.init) ?? name
-                guard byName[node] != nil else { throw .outputs("the graph has no node '\(name)'; check --output") }
+                guard byName[node] != nil else { throw .outputs("the graph has no node '\(name)'; check --output-node") }
                 return node
             }
         }
@@ -121,7 +121,7 @@ struct TFGraphBuilder {
         if !requested.isEmpty {
             return try requested.map { (name) throws(TensorFlowImportError) in
                 let node = name.split(separator: ":").first.map(String.init) ?? name
-                guard let op = byName[node]?.op else { throw .inputs("the graph has no node '\(name)'; check --input") }
+                guard let op = byName[node]?.op else { throw .inputs("the graph has no node '\(name)'; check --input-node") }
                 guard op == "Placeholder" || op == "PlaceholderWithDefault" else {
                     throw .inputs("'\(name)' is a \(op), not a Placeholder; --input-node names the node to feed")
                 }

@@ -97,7 +97,20 @@ final class TensorFlowImportTests: XCTestCase {
         XCTAssertEqual(error("bad-tensorflow/unsupported_op.pb"), .unsupportedOp(node: "tanh", op: "Tanh"))
         XCTAssertEqual(error("bad-tensorflow/variable_weight.pb", inputs: ["input"]), .nonConstantWeight(node: "conv", op: "Conv2D", input: "filter"))
         guard case .inputs(let message)? = error("bad-tensorflow/variable_weight.pb") else { return XCTFail("two placeholders accepted") }
-        XCTAssertTrue(message.contains("--input"))
+        XCTAssertTrue(message.contains("--input-node"))
+        // A node that is not there is named, with the option that chose it as users spell it now.
+        do {
+            _ = try importGraph("tensorflow/slim_mobilenet_v1_0.25_128.pb", outputs: ["no_such_node"])
+            XCTFail("an output node that is not in the graph was accepted")
+        } catch {
+            XCTAssertEqual(error as? TensorFlowImportError, .outputs("the graph has no node 'no_such_node'; check --output-node"))
+        }
+        do {
+            _ = try importGraph("tensorflow/slim_mobilenet_v1_0.25_128.pb", inputs: ["no_such_input"], outputs: ["final_result"])
+            XCTFail("an input node that is not in the graph was accepted")
+        } catch {
+            XCTAssertEqual(error as? TensorFlowImportError, .inputs("the graph has no node 'no_such_input'; check --input-node"))
+        }
     }
 
     func testDamagedBytesAreErrorsNotCrashes() throws {
