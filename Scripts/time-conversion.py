@@ -8,7 +8,7 @@ to its exit) and their ratio: what verification costs on top of the conversion i
 so all of them meet the same stretches of a noisy machine.
 
     python3 Scripts/time-conversion.py .bench-models/mobilenet_v1_1.0_224.onnx [--runs 15] \
-        [--output out.mnw] [--binary .build/release/mnconvert ...] [-- --samples 4]
+        [--output out.mnw] [--binary .build/release/mnconvert ...] [-- OPTIONS OF THE VERIFIED RUN]
 """
 import argparse
 import os
@@ -34,8 +34,10 @@ def main():
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--output", help="the file to write (default: a .mnw in a temporary folder)")
     parser.add_argument("--binary", action="append", help="mnconvert to time (default .build/release/mnconvert); repeatable")
-    parser.add_argument("verify_args", nargs="*", help="after --: options for the verified run")
-    args = parser.parse_args()
+    argv = sys.argv[1:]
+    verify_args = argv[argv.index("--") + 1:] if "--" in argv else []
+    args = parser.parse_args(argv[:argv.index("--")] if "--" in argv else argv)
+    args.verify_args = verify_args
     binaries = args.binary or [".build/release/mnconvert"]
 
     with tempfile.TemporaryDirectory() as folder:
