@@ -4,8 +4,8 @@ import MobileNetIR
 /// per-channel op reads, and rescaling that op's output channels.
 struct ConvOutputFold {
     /// The index of the conv or dense that produces `value`, when folding a per-channel op (axis 1)
-    /// into it is exact: no fused activation, constant weight and bias, nothing else reads the value
-    /// and it is not a graph output. A dense qualifies when its output is `[N, O]`, where axis 1 is
+    /// into it is exact: no fused activation, constant weight and bias (one per output channel),
+    /// nothing else reads the value and it is not a graph output. A dense qualifies when its output is `[N, O]`, where axis 1 is
     /// the axis it computes.
     static func foldableConv(producing value: String, in graph: Graph, producers: [String: Int],
                              consumers: [String: [Int]], shapes: [String: [Int]]?) -> Int? {
@@ -16,9 +16,16 @@ struct ConvOutputFold {
         default: return nil
         }
         let inputs = graph.nodes[index].inputs
-        guard graph.constants[inputs[1]] != nil else { return nil }
-        if inputs.count > 2, !inputs[2].isEmpty, graph.constants[inputs[2]] == nil { return nil }
+        guard let weight = graph.constants[inputs[1]], weight.rank >= 2, weight.shape[0] > 0 else { return nil }
+        if inputs.count > 2, !inputs[2].isEmpty, graph.constants[inputs[2]]?.count != weight.shape[0] { return nil }
         return index
+    }
+
+    /// The output channels of the conv or dense at `convIndex` (found by `foldableConv`): what a
+    /// folded op's per-channel constants must number. A file may say otherwise (the shapes are
+    /// checked only when the graph runs); the passes then leave the op alone.
+    static func outputChannels(_ graph: Graph, convIndex: Int) -> Int {
+        graph.constants[graph.nodes[convIndex].inputs[1]]!.shape[0]
     }
 
     /// Replaces the conv's (or dense's) weight at `convIndex` by `W'[o] = scale[o] * W[o]` and its bias by

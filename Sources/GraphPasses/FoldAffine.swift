@@ -17,7 +17,8 @@ public struct FoldAffine: GraphPass {
         for (index, node) in graph.nodes.enumerated() {
             guard node.op == .affine,
                   let conv = ConvOutputFold.foldableConv(producing: node.inputs[0], in: graph, producers: producers, consumers: consumers, shapes: shapes),
-                  let scale = graph.constants[node.inputs[1]], let shift = graph.constants[node.inputs[2]] else { continue }
+                  let scale = graph.constants[node.inputs[1]], let shift = graph.constants[node.inputs[2]],
+                  scale.count == ConvOutputFold.outputChannels(graph, convIndex: conv), shift.count == scale.count else { continue }
             ConvOutputFold.rescale(&result, convIndex: conv, scale: scale.data.map(Double.init),
                                    shift: shift.data.map(Double.init), newOutput: node.output)
             removed.insert(index)

@@ -62,7 +62,8 @@ public struct MulAddToAffine: GraphPass {
                 guard let first = producers[node.inputs[0]], result.nodes[first].op == .affine,
                       result.hasSingleConsumer(node.inputs[0], consumers),
                       let s1 = result.constants[result.nodes[first].inputs[1]], let b1 = result.constants[result.nodes[first].inputs[2]],
-                      let s2 = result.constants[node.inputs[1]], let b2 = result.constants[node.inputs[2]] else { continue }
+                      let s2 = result.constants[node.inputs[1]], let b2 = result.constants[node.inputs[2]],
+                      Set([s1.count, b1.count, s2.count, b2.count]).count == 1 else { continue }
                 let scale = zip(s1.data, s2.data).map { Float(Double($0) * Double($1)) }
                 let shift = (0..<b1.count).map { Float(Double(b1.data[$0]) * Double(s2.data[$0]) + Double(b2.data[$0])) }
                 let scaleName = result.freshConstantName("\(node.name)/scale")

@@ -101,6 +101,33 @@ final class FoldingTests: XCTestCase {
         XCTAssertTrue(folded.nodes.contains { $0.op.name == "batch_norm" })
     }
 
+    /// Statistics, scales or a bias that do not number the conv's output channels (a damaged or
+    /// hostile file: a fuzzed ONNX file whose batch norm read a 128-value beta after a 256-channel
+    /// conv trapped here) leave the op unfolded, and running the graph then says what is wrong.
+    func testConstantsOfTheWrongLengthAreLeftForTheEngineToRefuse() throws {
+        var shortBeta = convUnit(channels: 4, groups: 1, bias: true, stride: 1)
+        shortBeta.constants["beta"] = Tensor(shape: [3], data: [1, 2, 3])
+        var shortBias = convUnit(channels: 4, groups: 1, bias: true, stride: 1)
+        shortBias.constants["b"] = Tensor(shape: [5], data: [1, 2, 3, 4, 5])
+        var emptyWeight = convUnit(channels: 4, groups: 1, bias: false, stride: 1)
+        emptyWeight.constants["w"] = Tensor(shape: [0, 4, 3, 3], data: [])
+        for (label, graph) in [("beta of 3 for 8 channels", shortBeta), ("bias of 5 for 8 channels", shortBias), ("no output channels", emptyWeight)] {
+            let folded = Pipeline.run(graph).graph
+            XCTAssertTrue(folded.nodes.contains { $0.op.name == "batch_norm" }, label)
+            XCTAssertThrowsError(try outputs(folded, Tensor(shape: [1, 4, 9, 9], repeating: 1)), label)
+        }
+
+        // An affine of the wrong length after a conv, and two consecutive affines that disagree.
+        var b = GraphBuilding()
+        let conv = b.node("conv", .conv2d(Conv2D()), ["x", b.constant("w", b.random([6, 4, 1, 1]))])
+        let first = b.node("a1", .affine, [conv, b.constant("s1", b.random([4])), b.constant("t1", b.random([4]))])
+        let second = b.node("a2", .affine, [first, b.constant("s2", b.random([6])), b.constant("t2", b.random([6]))])
+        let graph = b.graph(input: [nil, 4, 5, 5], outputs: [second])
+        let folded = Pipeline.run(graph).graph
+        XCTAssertEqual(folded.nodes.filter { $0.op == .affine }.count, 2)
+        XCTAssertThrowsError(try outputs(folded, Tensor(shape: [1, 4, 5, 5], repeating: 1)))
+    }
+
     func testFoldsZeroPadIntoConvPadding() throws {
         var b = GraphBuilding()
         let pad = b.node("pad", .pad(pads: [0, 0, 0, 0, 0, 0, 1, 1], value: 0), ["x"])
