@@ -313,12 +313,16 @@ extension TFGraphBuilder {
         }
     }
 
-    /// Axes made non-negative; the rank is needed only for negative axes.
+    /// Axes made non-negative, and checked against the rank where it is known (a permuted value,
+    /// rank 4): an axis beyond it would index past the axis map.
     func normalized(_ axes: [Int64], rank: Int?, node: TFNode) throws(TensorFlowImportError) -> [Int] {
         try axes.map { (axis) throws(TensorFlowImportError) in
-            if axis >= 0 { return Int(axis) }
-            guard let rank else { throw unsupported(node, "negative axis \(axis) on a tensor of unknown rank") }
-            return Int(axis) + rank
+            guard let rank else {
+                guard axis >= 0 else { throw unsupported(node, "negative axis \(axis) on a tensor of unknown rank") }
+                return Int(axis)
+            }
+            guard axis >= -Int64(rank), axis < Int64(rank) else { throw unsupported(node, "axis \(axis) is outside rank \(rank)") }
+            return Int(axis < 0 ? axis + Int64(rank) : axis)
         }
     }
 

@@ -113,6 +113,23 @@ final class TensorFlowImportTests: XCTestCase {
         }
     }
 
+    /// A Squeeze whose axis is outside its rank-4 input (a fuzzed file: axis 36, which indexed past
+    /// the NHWC-to-NCHW axis map and trapped) is refused, naming the node and the axis.
+    func testAxesOutsideTheRankAreRefused() throws {
+        var bytes = try Fixtures.bytes("tensorflow/tf1_fused_mobilenet_v1_0.25_128.pb")
+        let key = Array("squeeze_dims".utf8)
+        let at = try XCTUnwrap((0...(bytes.count - key.count)).first { Array(bytes[$0..<($0 + key.count)]) == key })
+        // The attribute's value, AttrValue { list { i: [1, 2] } }: its packed ints, one byte each.
+        let list = try XCTUnwrap((at..<(at + 40)).first { Array(bytes[$0..<($0 + 4)]) == [0x1A, 0x02, 0x01, 0x02] })
+        bytes[list + 3] = 36
+        XCTAssertThrowsError(try TensorFlowImporter.importGraph(from: bytes)) { error in
+            guard case .unsupportedAttribute(_, "Squeeze", let detail)? = error as? TensorFlowImportError else {
+                return XCTFail("\(error)")
+            }
+            XCTAssertEqual(detail, "axis 36 is outside rank 4")
+        }
+    }
+
     func testDamagedBytesAreErrorsNotCrashes() throws {
         let bytes = try Fixtures.bytes("tensorflow/tf1_fused_mobilenet_v1_0.25_128.pb")
         for damaged in [[], Array(bytes.prefix(bytes.count / 2)), Array(bytes.prefix(bytes.count - 7)), Fixtures.noise(count: 20_000, seed: 5)] {
