@@ -81,7 +81,7 @@ final class ExecutionPlan {
             let held = homes[name]!
             if let slot = held[order] { return slot }
             let source = held.values.first!
-            guard ActivationOrder.differ(for: shapes[name]!) else { return source }
+            guard TensorLayout.differ(for: shapes[name]!) else { return source }
             let slot = newSlot(name)
             steps.append(Step(kernel: LayoutConversion(shape: shapes[name]!, to: order), inputSlots: [source], outputSlot: slot, node: node))
             homes[name]![order] = slot

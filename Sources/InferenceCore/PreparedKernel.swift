@@ -29,9 +29,4 @@ enum ActivationOrder: Sendable {
     case channelsFirst
     case channelsLast
 
-    /// Whether the two orders put the elements of an `[N, C, H, W]` shape at different places
-    /// (not when `H * W` or `C` is 1).
-    static func differ(for shape: [Int]) -> Bool {
-        shape.count == 4 && shape[1] > 1 && shape[2] * shape[3] > 1
-    }
 }

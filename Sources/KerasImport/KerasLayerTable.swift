@@ -77,7 +77,7 @@ extension KerasGraphBuilder {
             var channels: Int?
             if permuted {
                 guard (-4..<4).contains(axis) else { throw .unsupportedOption(layer: layer.name, detail: "axis \(axis) is outside rank 4") }
-                axis = [0, 2, 3, 1][axis < 0 ? axis + 4 : axis]
+                axis = TensorLayout.nhwc.nchwAxis(axis < 0 ? axis + 4 : axis)
                 if axis == 1 { channels = parts.compactMap(\.channels).count == parts.count ? parts.compactMap(\.channels).reduce(0, +) : nil }
                 else { channels = parts[0].channels }
             }

@@ -58,12 +58,6 @@ extension TFLiteGraphWriter {
 
     func rank(_ value: String) -> Int { shapes[value]?.count ?? 0 }
 
-    /// Whether NCHW and NHWC hold a rank-4 shape's elements in different orders.
-    func layoutMatters(_ shape: [Int]) -> Bool { shape.count == 4 && shape[1] > 1 && shape[2] * shape[3] > 1 }
-
-    /// TFLite axis `a` of a rank-4 value is IR axis `irAxis[a]`; IR axis `i` is TFLite axis `tfliteAxis[i]`.
-    static let irAxis = [0, 2, 3, 1], tfliteAxis = [0, 3, 1, 2]
-
     // MARK: Convolutions and pooling
 
     /// SAME or VALID when the IR's pads at the declared size equal one of them, else nil.
@@ -156,12 +150,11 @@ extension TFLiteGraphWriter {
         guard axes.allSatisfy({ $0 >= 0 && $0 < r }) else { throw unsupported(node, "axes \(irAxes) are outside rank \(r)") }
         // Reducing a rank-4 value without keeping its axes changes what the rest's order means.
         if r == 4 && !keepDims {
-            let kept = (0..<4).filter { !axes.contains($0) }
-            guard kept.map({ Self.tfliteAxis[$0] }) == kept.map({ Self.tfliteAxis[$0] }).sorted() else {
+            guard TensorLayout.nhwc.keepsOrder(removing: axes) else {
                 throw unsupported(node, "reducing axes \(irAxes) without keeping them leaves the other axes in another order in NHWC")
             }
         }
-        let tfliteAxes = r == 4 ? axes.map { Self.tfliteAxis[$0] }.sorted() : axes.sorted()
+        let tfliteAxes = r == 4 ? axes.map(TensorLayout.nhwc.axis(ofNCHW:)).sorted() : axes.sorted()
         var options = FlatTable()
         options[0] = .bool(keepDims)
         let out = r == 4 && !keepDims ? plainTensor(node.output, shape: shapes[node.output]!, name: name) : output(node, name: name)
@@ -176,13 +169,13 @@ extension TFLiteGraphWriter {
         let source = node.inputs[0]
         var x = try tensor(source)
         let inShape = shapes[source]!, outShape = shapes[node.output]!
-        if layoutMatters(inShape) {
+        if TensorLayout.differ(for: inShape) {
             x = op(TFLiteOperator.transpose, [x, intTensor("\(name)/to_nchw_perm", [0, 3, 1, 2])],
                    output: plainTensor(source, shape: inShape, name: "\(name)/nchw"))
         }
         let flags = dynamic[node.output] ?? []
         guard flags.filter({ $0 }).count <= 1 else { throw unsupported(node, "more than one dimension follows the batch") }
-        let viaNCHW = layoutMatters(outShape)
+        let viaNCHW = TensorLayout.differ(for: outShape)
         let target = outShape.count == 4 && !viaNCHW ? nhwc(outShape) : outShape
         let targetFlags = outShape.count == 4 && !viaNCHW && flags.count == 4 ? nhwc(flags) : flags
         let written = zip(target, targetFlags + Array(repeating: false, count: max(0, target.count - targetFlags.count))).map { $1 ? -1 : $0 }
@@ -235,7 +228,7 @@ extension TFLiteGraphWriter {
     private mutating func emitPad(_ node: Node, pads: [Int], value: Float, name: String) throws(TFLiteExportError) {
         let r = rank(node.inputs[0])
         guard pads.count == 2 * r, pads.allSatisfy({ $0 >= 0 }) else { throw unsupported(node, "pads \(pads) crop or do not fit rank \(r)") }
-        let order = r == 4 ? Self.irAxis : Array(0..<r)
+        let order = r == 4 ? TensorLayout.nhwc.fromNCHW : Array(0..<r)
         let paddings = intTensor("\(name)/paddings", order.flatMap { [pads[$0], pads[r + $0]] }, shape: [r, 2])
         var inputs = [try tensor(node.inputs[0]), paddings]
         if value != 0 { inputs.append(floatTensor("\(name)/value", Tensor(shape: [], data: [value]))) }
@@ -292,14 +285,14 @@ extension TFLiteGraphWriter {
         var inputs: [Int] = []
         for input in node.inputs { inputs.append(try tensor(input)) }
         var options = FlatTable()
-        options[0] = .int32(Int32(r == 4 ? Self.tfliteAxis[a] : a))
+        options[0] = .int32(Int32(r == 4 ? TensorLayout.nhwc.axis(ofNCHW: a) : a))
         options[1] = .int8(0)
         op(TFLiteOperator.concatenation, inputs, output: output(node, name: name), optionsType: TFLiteOperator.concatenationOptions, options: options)
     }
 
     private mutating func emitTranspose(_ node: Node, perm: [Int], name: String) throws(TFLiteExportError) {
         let r = rank(node.inputs[0])
-        let tflitePerm = r == 4 ? (0..<4).map { Self.tfliteAxis[perm[Self.irAxis[$0]]] } : perm
+        let tflitePerm = r == 4 ? (0..<4).map { TensorLayout.nhwc.axis(ofNCHW: perm[TensorLayout.nhwc.nchwAxis($0)]) } : perm
         op(TFLiteOperator.transpose, [try tensor(node.inputs[0]), intTensor("\(name)/perm", tflitePerm)], output: output(node, name: name),
            optionsType: TFLiteOperator.transposeOptions, options: FlatTable())
     }

@@ -27,14 +27,11 @@ public enum TFLiteImporter {
 }
 
 /// A TFLite tensor as the IR holds it: rank-4 activations (NHWC in TFLite) are `permuted`, held as
-/// their `(0, 3, 1, 2)` transpose, so TFLite axis `a` is IR axis `irAxis(a)`. Other values are
+/// their `(0, 3, 1, 2)` transpose, so TFLite axis `a` is IR axis `TensorLayout.nhwc.nchwAxis(a)`. Other values are
 /// held as TFLite has them.
 struct TFLiteValue {
     var name: String
     var permuted: Bool
-
-    static func irAxis(_ axis: Int) -> Int { [0, 2, 3, 1][axis] }
-    static func tfliteAxis(_ irAxis: Int) -> Int { [0, 3, 1, 2][irAxis] }
 }
 
 /// The state of one import.

@@ -219,15 +219,9 @@ extension TFLiteGraphBuilder {
             define(op, TFLiteValue(name: emit(name, .globalAveragePool, [x.name]), permuted: true))
             return
         }
-        let source = x.permuted && !keptInOrder(removing: axes.map(TFLiteValue.irAxis)) ? tfliteLayout(x, for: name) : x
-        let irAxes = source.permuted ? axes.map(TFLiteValue.irAxis).sorted() : axes.sorted()
+        let source = x.permuted && !TensorLayout.nhwc.keepsOrder(removing: axes.map(TensorLayout.nhwc.nchwAxis)) ? tfliteLayout(x, for: name) : x
+        let irAxes = source.permuted ? axes.map(TensorLayout.nhwc.nchwAxis).sorted() : axes.sorted()
         define(op, TFLiteValue(name: emit(name, .reduceMean(axes: irAxes, keepDims: keepDims), [source.name]), permuted: source.permuted && keepDims))
-    }
-
-    /// Whether removing `irAxes` from a permuted rank-4 value leaves the others in TFLite's order.
-    func keptInOrder(removing irAxes: [Int]) -> Bool {
-        let kept = (0..<4).filter { !irAxes.contains($0) }.map(TFLiteValue.tfliteAxis)
-        return kept == kept.sorted()
     }
 
     private mutating func convertReshape(_ op: TFLiteModel.Operator, index: Int) throws(TFLiteImportError) {
@@ -265,8 +259,8 @@ extension TFLiteGraphBuilder {
         guard axes.allSatisfy({ $0 >= -rank && $0 < rank }) else { throw unsupported(op, index, "axes \(axes) are outside rank \(rank)") }
         axes = axes.map { $0 < 0 ? $0 + rank : $0 }
         let name = outputName(op)
-        let source = x.permuted && !keptInOrder(removing: axes.map(TFLiteValue.irAxis)) ? tfliteLayout(x, for: name) : x
-        let irAxes = source.permuted ? axes.map(TFLiteValue.irAxis).sorted() : axes.sorted()
+        let source = x.permuted && !TensorLayout.nhwc.keepsOrder(removing: axes.map(TensorLayout.nhwc.nchwAxis)) ? tfliteLayout(x, for: name) : x
+        let irAxes = source.permuted ? axes.map(TensorLayout.nhwc.nchwAxis).sorted() : axes.sorted()
         define(op, TFLiteValue(name: emit(name, .squeeze(axes: irAxes), [source.name]), permuted: false))
     }
 
@@ -319,7 +313,7 @@ extension TFLiteGraphBuilder {
             value = v.data[0]
         }
         // TFLite's [[begin, end] per axis] -> IR begins, then ends, in the value's axis order.
-        let order = x.permuted ? (0..<rank).map(TFLiteValue.tfliteAxis) : Array(0..<rank)
+        let order = x.permuted ? (0..<rank).map(TensorLayout.nhwc.axis(ofNCHW:)) : Array(0..<rank)
         let pads = order.map { Int(pairs[2 * $0]) } + order.map { Int(pairs[2 * $0 + 1]) }
         define(op, TFLiteValue(name: emit(outputName(op), .pad(pads: pads, value: value), [x.name]), permuted: x.permuted))
     }
@@ -394,7 +388,7 @@ extension TFLiteGraphBuilder {
         let name = outputName(op)
         var names: [String] = []
         for part in parts { names.append(permuted ? part.name : tfliteLayout(part, for: name).name) }
-        let joined = TFLiteValue(name: emit(name, .concat(axis: permuted ? TFLiteValue.irAxis(a) : a), names), permuted: permuted)
+        let joined = TFLiteValue(name: emit(name, .concat(axis: permuted ? TensorLayout.nhwc.nchwAxis(a) : a), names), permuted: permuted)
         define(op, activated(joined, try activation(try field(options, 1, Int8(0)), op, index), name: name))
     }
 

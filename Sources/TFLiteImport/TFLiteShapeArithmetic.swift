@@ -16,7 +16,7 @@ extension TFLiteGraphBuilder {
             let x = try value(input, op: index)
             guard let ir = irShape(x.name) else { throw unsupported(op, index, "the shape of '\(name(input))' cannot be determined at import time") }
             // In TFLite's axis order.
-            shapeValues[output] = x.permuted ? (0..<4).map { ir[TFLiteValue.irAxis($0)] } : ir
+            shapeValues[output] = x.permuted ? (0..<4).map { ir[TensorLayout.nhwc.nchwAxis($0)] } : ir
             return true
         case TFLiteOps.stridedSlice, TFLiteOps.pack, TFLiteOps.concatenation, TFLiteOps.cast:
             // Only on shapes: every operand known at import, at least one of them a shape.

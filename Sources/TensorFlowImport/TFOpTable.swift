@@ -152,11 +152,11 @@ extension TFGraphBuilder {
         var value: Float = 0
         if node.op == "PadV2" { value = try weight(node, 2).floats.first ?? 0 }
         let rank = paddings.count / 2
-        // Row r of paddings is [begin, end] of TensorFlow axis r; IR axis j holds TensorFlow axis tfAxis(j).
+        // Row r of paddings is [begin, end] of TensorFlow axis r; IR axis j holds TensorFlow axis axis(ofNCHW: j).
         let permute = x.permuted && rank == 4
         var begins: [Int] = [], ends: [Int] = []
         for axis in 0..<rank {
-            let tfAxis = permute ? TFValue.tfAxis(axis) : axis
+            let tfAxis = permute ? TensorLayout.nhwc.axis(ofNCHW: axis) : axis
             begins.append(Int(paddings[2 * tfAxis]))
             ends.append(Int(paddings[2 * tfAxis + 1]))
         }
@@ -183,8 +183,8 @@ extension TFGraphBuilder {
         let keepDims: Bool = if case .bool(true)? = node.attributes["keep_dims"] { true } else { false }
         var irAxes = try normalized(axes, rank: x.permuted ? 4 : nil, node: node)
         if x.permuted {
-            let mapped = irAxes.map(TFValue.irAxis)
-            if keepDims || keptInOrder(removing: mapped) {
+            let mapped = irAxes.map(TensorLayout.nhwc.nchwAxis)
+            if keepDims || TensorLayout.nhwc.keepsOrder(removing: mapped) {
                 irAxes = mapped
             } else {
                 x = tfLayout(x, for: node.name)
@@ -199,8 +199,8 @@ extension TFGraphBuilder {
         var axes: [Int] = []
         if case .list(let ints, _, _)? = node.attributes["squeeze_dims"] { axes = try normalized(ints, rank: x.permuted ? 4 : nil, node: node) }
         if x.permuted {
-            let mapped = axes.map(TFValue.irAxis)
-            if !axes.isEmpty, keptInOrder(removing: mapped) { axes = mapped } else { x = tfLayout(x, for: node.name) }
+            let mapped = axes.map(TensorLayout.nhwc.nchwAxis)
+            if !axes.isEmpty, TensorLayout.nhwc.keepsOrder(removing: mapped) { axes = mapped } else { x = tfLayout(x, for: node.name) }
         }
         values[node.name] = TFValue(name: emit(node.name, .squeeze(axes: axes), [x.name]), permuted: false)
     }
@@ -253,7 +253,7 @@ extension TFGraphBuilder {
         var irAxis = Int(axis)
         if permuted {
             guard (-4..<4).contains(irAxis) else { throw unsupported(node, "axis \(axis) is outside rank 4") }
-            irAxis = TFValue.irAxis(irAxis < 0 ? irAxis + 4 : irAxis)
+            irAxis = TensorLayout.nhwc.nchwAxis(irAxis < 0 ? irAxis + 4 : irAxis)
         }
         values[node.name] = TFValue(name: emit(node.name, .concat(axis: irAxis), names), permuted: permuted)
     }
@@ -324,13 +324,6 @@ extension TFGraphBuilder {
             guard axis >= -Int64(rank), axis < Int64(rank) else { throw unsupported(node, "axis \(axis) is outside rank \(rank)") }
             return Int(axis < 0 ? axis + Int64(rank) : axis)
         }
-    }
-
-    /// Whether removing these IR axes from a permuted rank-4 value leaves the remaining axes in
-    /// TensorFlow's order too (then the op needs no transpose back).
-    func keptInOrder(removing irAxes: [Int]) -> Bool {
-        let kept = (0..<4).filter { !irAxes.contains($0) }
-        return kept.map(TFValue.tfAxis) == kept.map(TFValue.tfAxis).sorted()
     }
 
     func unsupported(_ node: TFNode, _ detail: String) -> TensorFlowImportError {

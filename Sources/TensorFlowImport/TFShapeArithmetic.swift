@@ -18,7 +18,7 @@ extension TFGraphBuilder {
                 throw .unsupportedAttribute(node: node.name, op: node.op, detail: "the shape of '\(input.node)' cannot be determined at import time")
             }
             // In TensorFlow's axis order.
-            shapeValues[node.name] = value.permuted ? (0..<4).map { ir[TFValue.irAxis($0)] } : ir
+            shapeValues[node.name] = value.permuted ? (0..<4).map { ir[TensorLayout.nhwc.nchwAxis($0)] } : ir
             return true
         }
         let operands = node.inputs.map { shapeValues[$0.node] ?? folded[$0.node]?.int64s.map { $0.map(ShapeElement.known) } }

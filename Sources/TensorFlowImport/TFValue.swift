@@ -5,17 +5,12 @@ import ProtobufFormats
 ///
 /// The IR computes spatial ops in NCHW. A rank-4 TensorFlow tensor in NHWC (TensorFlow's default)
 /// is held `permuted`: the IR value is the TensorFlow tensor transposed by `(0, 3, 1, 2)`, so that
-/// TensorFlow axis `a` is IR axis `TFValue.irAxis(a)`. Other tensors (NCHW ones, ranks other than
+/// TensorFlow axis `a` is IR axis `TensorLayout.nhwc.nchwAxis(a)`. Other tensors (NCHW ones, ranks other than
 /// 4) are held as they are. Ops that need one or the other ask for it (`nchw`, `tfLayout`), and a
 /// transpose is inserted only where the layouts meet.
 struct TFValue: Equatable {
     var name: String
     var permuted: Bool
-
-    /// TensorFlow NHWC axis -> IR NCHW axis, for a permuted value.
-    static func irAxis(_ tfAxis: Int) -> Int { [0, 2, 3, 1][tfAxis] }
-    /// IR axis -> TensorFlow axis, for a permuted value.
-    static func tfAxis(_ irAxis: Int) -> Int { [0, 3, 1, 2][irAxis] }
 }
 
 extension TFGraphBuilder {
