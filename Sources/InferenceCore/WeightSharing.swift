@@ -10,9 +10,9 @@ import Synchronization
 /// whose batch norms its exporter folded keeps every pointwise weight as it was), or two files of
 /// the same converted model. Packing is then done once for both.
 ///
-/// Weights match when the kernel that reads them is the same and their shapes and every value
-/// are equal, bit for bit (so `-0.0` and `0.0`, or two NaNs of other payloads, do not match and
-/// are packed apart). Lookups go by a fingerprint of a few values spread over the tensor and
+/// Weights match when they are packed the same way (the same type of packed weights: GEMM panels
+/// or depthwise taps) and their shapes and every value are equal, bit for bit (so `-0.0` and
+/// `0.0`, or two NaNs of other payloads, do not match and are packed apart). Lookups go by a fingerprint of a few values spread over the tensor and
 /// confirm with a full comparison; packed weights are never written after packing, so engines
 /// on other threads may read the same ones.
 public final class WeightSharing: Sendable {
@@ -24,31 +24,32 @@ public final class WeightSharing: Sendable {
     public var packedCount: Int { entries.withLock { $0.values.reduce(0) { $0 + $1.count } } }
 
     struct Key: Hashable {
-        var kind: Int
+        /// The type of the packed weights.
+        var kind: ObjectIdentifier
         var weightShape: [Int]
         var biasShape: [Int]?
         var fingerprint: Int
     }
 
-    private struct Entry: @unchecked Sendable {
+    private struct Entry: Sendable {
         /// The tensors the weights were packed from, kept to compare with.
         let weight: Tensor
         let bias: Tensor?
-        let prepared: PreparedWeights
+        let packed: any AnyObject & Sendable
     }
 
-    /// The weights packed from `weight` and `bias` for kernel `kind`, packed by `pack` unless
-    /// an equal pair was packed before.
-    func prepared(kind: Int, weight: Tensor, bias: Tensor?, pack: () -> PreparedWeights) -> PreparedWeights {
-        let key = Key(kind: kind, weightShape: weight.shape, biasShape: bias?.shape,
+    /// The weights `pack` packs from `weight` and `bias`, packed only if an equal pair was not
+    /// packed into a `Packed` before.
+    func packed<Packed: AnyObject & Sendable>(weight: Tensor, bias: Tensor?, pack: () -> Packed) -> Packed {
+        let key = Key(kind: ObjectIdentifier(Packed.self), weightShape: weight.shape, biasShape: bias?.shape,
                       fingerprint: Self.fingerprint(weight, bias))
         let found = entries.withLock { entries in
-            entries[key]?.first { Self.sameBits($0.weight, weight) && Self.sameBits($0.bias, bias) }?.prepared
+            entries[key]?.first { Self.sameBits($0.weight, weight) && Self.sameBits($0.bias, bias) }?.packed as? Packed
         }
         if let found { return found }
-        let prepared = pack()
-        entries.withLock { $0[key, default: []].append(Entry(weight: weight, bias: bias, prepared: prepared)) }
-        return prepared
+        let packed = pack()
+        entries.withLock { $0[key, default: []].append(Entry(weight: weight, bias: bias, packed: packed)) }
+        return packed
     }
 
     /// 64 values spread evenly over the weight, and the bias's first and last.

@@ -20,22 +20,22 @@ enum PreparedWeights: @unchecked Sendable {
             guard let b = constants[node.inputs[2]] else { return nil }
             bias = b
         }
-        func packed(_ kind: Int, _ pack: () -> PreparedWeights) -> PreparedWeights {
-            sharing?.prepared(kind: kind, weight: weight, bias: bias, pack: pack) ?? pack()
+        func shared<Packed: AnyObject & Sendable>(_ pack: () -> Packed) -> Packed {
+            sharing?.packed(weight: weight, bias: bias, pack: pack) ?? pack()
         }
         if isDense {
-            return weight.rank == 2 ? packed(0) { .dense(GEMMWeights(weight: weight, bias: bias)) } : nil
+            return weight.rank == 2 ? .dense(shared { GEMMWeights(weight: weight, bias: bias) }) : nil
         }
         guard case .conv2d(let conv) = node.op, weight.rank == 4 else { return nil }
         if FastDepthwiseConv.handles(conv, weight: weight.shape) {
-            return packed(1) { .depthwise(DepthwiseWeights(weight: weight, bias: bias)) }
+            return .depthwise(shared { DepthwiseWeights(weight: weight, bias: bias) })
         }
         guard conv.groups == 1 else { return nil }
         // A 1x1 stride-1 convolution pads nothing whatever the input size, unless told to.
         let pointwise = weight.shape[2] == 1 && weight.shape[3] == 1 && conv.stride == [1, 1]
             && conv.padding.resolved(inputSize: [1, 1], kernel: [1, 1], stride: [1, 1], dilation: [1, 1]) == [0, 0, 0, 0]
-        if pointwise { return packed(2) { .pointwise(GEMMWeights(weight: weight, bias: bias)) } }
-        return packed(3) { .direct(GEMMWeights(weight: weight, bias: bias), kernel: [weight.shape[2], weight.shape[3]]) }
+        let panels = shared { GEMMWeights(weight: weight, bias: bias) }
+        return pointwise ? .pointwise(panels) : .direct(panels, kernel: [weight.shape[2], weight.shape[3]])
     }
 
     /// The node's fast kernel for these shapes (`input` is the first operand's).
